@@ -1,0 +1,98 @@
+"""Settings: read once from the environment into one frozen object, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API = "https://api.telegram.org/bot"
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message is one line an operator can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(default=None, repr=False)  # never printed or logged
+    api_base_url: str = DEFAULT_API
+    kb_path: Path = ROOT / "data" / "kb"
+    lexicon_path: Path = ROOT / "data" / "lexicon.yaml"
+    db_path: Path = ROOT / "data" / "bot.sqlite3"
+    admin_ids: frozenset[int] = frozenset()
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Bangkok"))
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    contact: str = "บริษัท ขอนแก่นพัฒนาเมือง (เคเคทีที) จำกัด"
+
+    @property
+    def api_file_url(self) -> str:
+        # Telegram serves files from /file/bot<token>; keep a custom server's host.
+        return self.api_base_url.removesuffix("/bot") + "/file/bot"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "BOT_TOKEN is not set: get a token from @BotFather and export BOT_TOKEN=..."
+            )
+        return self.token
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        token = get("BOT_TOKEN")
+        if token is not None and not _TOKEN_RE.fullmatch(token):
+            raise ConfigError("BOT_TOKEN does not look like a bot token (digits:letters)")
+        api = get("BOT_API_BASE_URL") or DEFAULT_API
+        if not api.startswith(("http://", "https://")):
+            raise ConfigError(f"BOT_API_BASE_URL must start with http:// or https:// (got {api!r})")
+        admins: set[int] = set()
+        for part in (get("BOT_ADMIN_IDS") or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ConfigError(f"BOT_ADMIN_IDS must be Telegram user ids separated by commas (bad: {part!r})")
+            admins.add(int(part))
+        tz_name = get("BOT_TZ") or "Asia/Bangkok"
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"BOT_TZ is not a known time zone: {tz_name!r}") from exc
+        webhook = get("BOT_WEBHOOK_URL")
+        if webhook is not None and not webhook.startswith("https://"):
+            raise ConfigError("BOT_WEBHOOK_URL must be an https:// address Telegram can reach")
+        secret = get("BOT_WEBHOOK_SECRET")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ConfigError("BOT_WEBHOOK_SECRET may contain only A-Z, a-z, 0-9, _ and -")
+        port_text = get("BOT_WEBHOOK_PORT") or "8443"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"BOT_WEBHOOK_PORT must be a port number (got {port_text!r})")
+        defaults = cls()
+        return cls(
+            token=token,
+            api_base_url=api.rstrip("/") if api.rstrip("/").endswith("/bot") else api,
+            kb_path=Path(get("BOT_KB_PATH") or defaults.kb_path),
+            lexicon_path=Path(get("BOT_LEXICON_PATH") or defaults.lexicon_path),
+            db_path=Path(get("BOT_DB_PATH") or defaults.db_path),
+            admin_ids=frozenset(admins),
+            tz=tz,
+            webhook_url=webhook,
+            webhook_secret=secret,
+            webhook_listen=get("BOT_WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_port=int(port_text),
+            contact=get("BOT_CONTACT") or defaults.contact,
+        )

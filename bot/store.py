@@ -1,0 +1,180 @@
+"""The SQLite store (aiosqlite): the one owner of the database connection.
+
+Handlers never write SQL; they call methods here. Times are stored in UTC as ISO 8601 text
+and converted to the bot's zone only for display.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+# Ordered migrations; the index + 1 is recorded in PRAGMA user_version. Never edit a shipped
+# migration: append a new one.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE residents (
+            user_id     INTEGER PRIMARY KEY,
+            first_seen  TEXT NOT NULL,
+            last_seen   TEXT NOT NULL
+        )""",
+        """CREATE TABLE questions (
+            id          INTEGER PRIMARY KEY,
+            user_id     INTEGER,
+            asked_at    TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            outcome     TEXT NOT NULL CHECK (outcome IN ('answer', 'suggest', 'fallback')),
+            top_id      TEXT,
+            score       REAL NOT NULL
+        )""",
+        "CREATE INDEX questions_by_time ON questions (asked_at)",
+    ],
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    user_id: int | None
+    asked_at: datetime
+    text: str
+    outcome: str
+    top_id: str | None
+    score: float
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
+        # what the code says (sqlite3's implicit transactions hide the boundaries).
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time; BEGIN IMMEDIATE takes the write lock up front."""
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        if current > len(MIGRATIONS):
+            raise RuntimeError(
+                f"database schema version {current} is newer than this bot ({len(MIGRATIONS)})"
+            )
+        for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            async with self.transaction() as db:
+                for sql in statements:
+                    await db.execute(sql)
+                # PRAGMA takes no parameters; version is our own integer.
+                await db.execute(f"PRAGMA user_version = {version}")
+
+    # ------------------------------------------------------------------ residents
+    async def touch_resident(self, user_id: int) -> bool:
+        """Record that a resident used the bot; True the first time we see them."""
+        now = _ts(utcnow())
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO residents (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
+                (user_id, now, now),
+            )
+            first = cur.rowcount == 1
+            if not first:
+                await db.execute(
+                    "UPDATE residents SET last_seen = ? WHERE user_id = ?", (now, user_id)
+                )
+        return first
+
+    # ------------------------------------------------------------------ questions
+    async def log_question(
+        self,
+        user_id: int | None,
+        text: str,
+        outcome: str,
+        top_id: str | None,
+        score: float,
+        at: datetime | None = None,
+    ) -> int:
+        """Store a resident's question and how the bot answered; returns its id."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO questions (user_id, asked_at, text, outcome, top_id, score)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, _ts(at or utcnow()), text[:4096], outcome, top_id, score),
+            )
+        return int(cur.lastrowid or 0)
+
+    async def mark_unanswered(self, question_id: int, user_id: int | None) -> bool:
+        """The resident said none of the suggestions fit: count it as unanswered.
+
+        Only the resident who asked can do this, so a forged button changes nothing.
+        """
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "UPDATE questions SET outcome = 'fallback' WHERE id = ? AND user_id IS ?",
+                (question_id, user_id),
+            )
+        return cur.rowcount == 1
+
+    async def questions(self, outcome: str | None = None, limit: int = 100) -> list[LoggedQuestion]:
+        sql = "SELECT user_id, asked_at, text, outcome, top_id, score FROM questions"
+        args: tuple[object, ...] = ()
+        if outcome is not None:
+            sql += " WHERE outcome = ?"
+            args = (outcome,)
+        sql += " ORDER BY id DESC LIMIT ?"
+        async with self._db.execute(sql, (*args, limit)) as cur:
+            rows = await cur.fetchall()
+        return [
+            LoggedQuestion(
+                r["user_id"],
+                datetime.fromisoformat(r["asked_at"]),
+                r["text"],
+                r["outcome"],
+                r["top_id"],
+                r["score"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,134 @@
+"""Pieces every feature's handlers share: callback data, the menu, sending long HTML safely."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.app import Services
+from kb.model import Entry
+
+Context = ContextTypes.DEFAULT_TYPE
+
+# Callback data: "<version>:<action>:<args...>". The version lets us change the layout later
+# and recognise buttons on old messages instead of misreading them.
+CB_VERSION = "a"
+CB_MAX_BYTES = 64  # Telegram's limit, in bytes: a Thai character takes 3
+
+
+def cb(action: str, *args: object) -> str:
+    data = ":".join((CB_VERSION, action, *map(str, args)))
+    if len(data.encode("utf-8")) > CB_MAX_BYTES:
+        raise ValueError(f"callback data over {CB_MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def cb_pattern(action: str) -> str:
+    return rf"^{CB_VERSION}:{action}(:|$)"
+
+
+def cb_args(data: str | None, action: str, count: int) -> list[str] | None:
+    """The arguments of a well-formed callback, or None for anything forged or stale."""
+    if not data:
+        return None
+    parts = data.split(":")
+    if len(parts) != count + 2 or parts[0] != CB_VERSION or parts[1] != action:
+        return None
+    return parts[2:]
+
+
+def svc(context: Context) -> Services:
+    value = context.bot_data["svc"]
+    assert isinstance(value, Services)
+    return value
+
+
+def now(context: Context) -> datetime:
+    return datetime.now(svc(context).settings.tz)
+
+
+def button(text: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb(action, *args))
+
+
+def menu_keyboard() -> InlineKeyboardMarkup:
+    # One button per row: large targets for older residents on small phones.
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.BTN_EVENTS, "l", "ev", 0)],
+            [button(texts.BTN_PROGRAMMES, "l", "pg", 0)],
+            [button(texts.BTN_ACTIVITIES, "l", "ac", 0)],
+            [button(texts.BTN_ASK, "q"), button(texts.BTN_HELP, "h")],
+        ]
+    )
+
+
+def menu_row() -> list[InlineKeyboardButton]:
+    return [button(texts.BTN_MENU, "m")]
+
+
+def entry_blocks(entry: Entry, context: Context) -> list[str]:
+    """The details of an entry as HTML blocks (escaped), ready for `send_blocks`."""
+    settings = svc(context).settings
+    head = [f"<b>{texts.esc(entry.title)}</b>"]
+    if entry.starts is not None:
+        when = texts.thai_when(entry.starts, entry.ends, settings.tz)
+        past = "" if entry.is_upcoming(now(context)) else f" {texts.PAST}"
+        head.append(f"{texts.WHEN}{when}{past}")
+    if entry.location:
+        head.append(f"{texts.WHERE}{texts.esc(entry.location)}")
+    blocks = ["\n".join(head), "", *texts.escaped_blocks(entry.answer)]
+    tail = []
+    if entry.contact:
+        tail.append(f"{texts.CONTACT}{texts.esc(entry.contact)}")
+    if entry.url:
+        tail.append(f"{texts.LINK}{texts.esc(entry.url)}")
+    if tail:
+        blocks += ["", "\n".join(tail)]
+    return blocks
+
+
+async def send_blocks(
+    message: Message, blocks: list[str], markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send HTML blocks as few messages as Telegram allows; buttons go under the last one."""
+    chunks = texts.pack(blocks)
+    sent = message
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent = await message.chat.send_message(chunk, reply_markup=markup if last else None)
+    return sent
+
+
+async def show(
+    update: Update, blocks: list[str], markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer in place when a button was pressed (edit), else send a new message."""
+    message = update.effective_message
+    if message is None:
+        return
+    query = update.callback_query
+    chunks = texts.pack(blocks)
+    if query is not None and len(chunks) == 1 and message.text is not None:
+        try:
+            await message.edit_text(chunks[0], reply_markup=markup)
+            return
+        except BadRequest as exc:
+            # Pressing the same button twice asks for an identical edit, which Telegram
+            # refuses; the resident already sees the right thing.
+            if "not modified" in str(exc).lower():
+                return
+            raise
+    await send_blocks(message, blocks, markup)
+
+
+def user_id(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
+def truncate(label: str, limit: int = 40) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+

@@ -1,0 +1,262 @@
+"""Load and validate the knowledge base (YAML written by hand by organisers).
+
+Every problem is reported with the file, the line and the entry id, and all problems
+are collected in one pass so an organiser can fix a file in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from kb.model import Entry, Kind, KnowledgeBase
+
+ID_RE = re.compile(r"[a-z0-9-]{1,40}")
+REQUIRED = ("id", "kind", "title", "questions", "answer")
+OPTIONAL = ("keywords", "starts", "ends", "location", "capacity", "signup", "contact", "url")
+ALLOWED = frozenset(REQUIRED + OPTIONAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where} [{self.entry_id}] {self.message}" if self.entry_id else f"{where} {self.message}"
+
+
+class KBError(Exception):
+    """The knowledge base is invalid; `problems` lists every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings, so we parse (and report) them ourselves."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def kb_files(path: str | Path) -> list[Path]:
+    p = Path(path)
+    if p.is_dir():
+        return sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
+    return [p]
+
+
+def load_kb(path: str | Path, tz: tzinfo | None = None) -> KnowledgeBase:
+    """Load every YAML file at `path` (a file or a folder); raise KBError listing all problems."""
+    tz = tz or ZoneInfo("Asia/Bangkok")
+    files = kb_files(path)
+    problems: list[Problem] = []
+    entries: list[Entry] = []
+    if not files or not all(f.exists() for f in files):
+        missing = [str(f) for f in files if not f.exists()] or [str(path)]
+        raise KBError([Problem(m, 0, None, "no knowledge-base file found here") for m in missing])
+    seen: dict[str, str] = {}
+    for f in files:
+        for entry in _load_file(f, tz, problems):
+            if entry.id in seen:
+                problems.append(
+                    Problem(
+                        str(f),
+                        int(entry.source.rsplit(":", 1)[1]),
+                        entry.id,
+                        f"duplicate id (first defined at {seen[entry.id]})",
+                    )
+                )
+                continue
+            seen[entry.id] = entry.source
+            entries.append(entry)
+    if problems:
+        raise KBError(problems)
+    if not entries:
+        raise KBError([Problem(str(path), 0, None, "the knowledge base has no entries")])
+    return KnowledgeBase(tuple(entries), str(path))
+
+
+def _load_file(f: Path, tz: tzinfo, problems: list[Problem]) -> list[Entry]:
+    name = str(f)
+    try:
+        text = f.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(name, 0, None, f"cannot read file: {exc}"))
+        return []
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        problems.append(Problem(name, line, None, f"YAML syntax error: {getattr(exc, 'problem', exc)}"))
+        return []
+    finally:
+        loader.dispose()
+    if root is None:
+        problems.append(Problem(name, 1, None, "file is empty: expected a mapping with 'entries:'"))
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(Problem(name, _line(root), None, "expected a mapping with 'entries:'"))
+        return []
+    entries_node = None
+    for key, value in root.value:
+        if key.value == "entries":
+            entries_node = value
+        else:
+            problems.append(Problem(name, _line(key), None, f"unknown top-level key '{key.value}'"))
+    if not isinstance(entries_node, yaml.SequenceNode):
+        problems.append(Problem(name, _line(root), None, "'entries:' must be a list of entries"))
+        return []
+    out = []
+    for item in entries_node.value:
+        entry = _entry(name, item, loader, tz, problems)
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _entry(
+    name: str, node: yaml.Node, loader: _Loader, tz: tzinfo, problems: list[Problem]
+) -> Entry | None:
+    line = _line(node)
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(name, line, None, "each entry must be a mapping (id:, kind:, ...)"))
+        return None
+    raw: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key, value in node.value:
+        k = str(key.value)
+        if k in raw:
+            problems.append(Problem(name, _line(key), None, f"key '{k}' given twice"))
+        try:
+            raw[k] = loader.construct_object(value, deep=True)
+        except yaml.YAMLError as exc:
+            problems.append(Problem(name, _line(value), None, f"bad value for '{k}': {exc}"))
+            raw[k] = None
+        lines[k] = _line(key)
+
+    entry_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    before = len(problems)
+
+    def fail(field: str | None, message: str) -> None:
+        problems.append(Problem(name, lines.get(field or "", line), entry_id, message))
+
+    for k in raw:
+        if k not in ALLOWED:
+            fail(k, f"unknown key '{k}' (allowed: {', '.join(REQUIRED + OPTIONAL)})")
+    for k in REQUIRED:
+        if raw.get(k) in (None, "", []):
+            fail(k if k in raw else None, f"missing required field '{k}'")
+
+    if entry_id is not None and not ID_RE.fullmatch(entry_id):
+        fail("id", "id must be lowercase letters, digits and '-', at most 40 characters")
+    elif "id" in raw and entry_id is None and raw["id"] is not None:
+        fail("id", "id must be text")
+
+    kind = raw.get("kind")
+    if kind is not None and kind not in {k.value for k in Kind}:
+        fail("kind", f"kind must be one of {', '.join(k.value for k in Kind)} (got '{kind}')")
+
+    def text(field: str) -> str | None:
+        v = raw.get(field)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, str | int | float):
+            fail(field, f"'{field}' must be text")
+            return None
+        s = str(v).strip()
+        return s or None
+
+    def text_list(field: str) -> tuple[str, ...]:
+        v = raw.get(field)
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str | int | float) for x in v):
+            fail(field, f"'{field}' must be a list of texts")
+            return ()
+        items = tuple(str(x).strip() for x in v if str(x).strip())
+        if len(items) != len(v):
+            fail(field, f"'{field}' contains an empty item")
+        return items
+
+    title, answer = text("title"), text("answer")
+    questions, keywords = text_list("questions"), text_list("keywords")
+    if "questions" in raw and raw["questions"] not in (None, []) and not questions:
+        fail("questions", "questions must contain at least one phrasing")
+    location, contact, url = text("location"), text("contact"), text("url")
+
+    def when(field: str) -> datetime | None:
+        v = raw.get(field)
+        if v is None:
+            return None
+        try:
+            dt = datetime.fromisoformat(str(v))
+        except ValueError:
+            fail(field, f"'{field}' is not an ISO 8601 date and time like 2026-12-12T13:00:00+07:00 (got '{v}')")
+            return None
+        if "T" not in str(v) and " " not in str(v):
+            fail(field, f"'{field}' needs a time too, like 2026-12-12T13:00:00+07:00 (got '{v}')")
+            return None
+        return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+
+    starts, ends = when("starts"), when("ends")
+    if ends is not None and starts is None and "starts" not in raw:
+        fail("ends", "'ends' given without 'starts'")
+    if starts and ends and ends < starts:
+        fail("ends", "'ends' is before 'starts'")
+
+    signup = raw.get("signup", False)
+    if not isinstance(signup, bool):
+        fail("signup", "'signup' must be true or false")
+        signup = False
+    capacity = raw.get("capacity")
+    if capacity is not None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            fail("capacity", "'capacity' must be a whole number")
+            capacity = None
+        elif capacity <= 0:
+            fail("capacity", "'capacity' must be positive")
+            capacity = None
+        elif not signup:
+            fail("capacity", "'capacity' needs 'signup: true'")
+
+    if len(problems) > before or entry_id is None or title is None or answer is None:
+        return None
+    return Entry(
+        id=entry_id,
+        kind=Kind(kind),
+        title=title,
+        questions=questions,
+        answer=answer,
+        keywords=keywords,
+        starts=starts,
+        ends=ends,
+        location=location,
+        capacity=capacity,
+        signup=signup,
+        contact=contact,
+        url=url,
+        source=f"{name}:{line}",
+    )

@@ -1,0 +1,267 @@
+"""The Thai matcher: a resident's question -> an answer, a few suggestions, or nothing.
+
+Two signals, both read from indexes built once at load time (a question never scans every
+entry with a fuzzy scorer):
+
+- coverage: BM25-style weighted term matching over the entry's fields (title and questions
+  weigh more than the answer text), expressed as the share of the question's information the
+  entry explains. Word weights mix rarity in the knowledge base with rarity in general Thai
+  (the Thai National Corpus frequencies shipped with pythainlp), so a question full of words
+  the knowledge base has never seen (โรงพยาบาล, ธนาคาร) scores low whatever the knowledge base.
+  Words that are not in the vocabulary are corrected to close vocabulary words with rapidfuzz,
+  looked up through a character-bigram index of the vocabulary, not of the entries.
+- shape: TF-IDF cosine of character trigrams between the question and each title, phrasing and
+  keyword list, which survives misspellings, missing spaces and bad segmentation.
+
+Both are in [0, 1]; the blend is compared with fixed thresholds, so a score means the same
+thing for any knowledge base.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from pythainlp.corpus import tnc
+from rapidfuzz import fuzz
+
+from kb.model import Entry, KnowledgeBase
+from kb.thai import ThaiText
+
+FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
+K1, B = 1.2, 0.5
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    answer: float = 0.5  # at least this to answer directly...
+    margin: float = 0.06  # ...and this far ahead of the runner-up (or above `sure`)
+    sure: float = 0.75
+    suggest: float = 0.3  # below this: honest fallback
+    suggest_window: float = 0.2  # suggestions within this of the best
+    coverage_weight: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    question: str
+    outcome: Outcome
+    ranked: tuple[Scored, ...]  # best first, at most 10
+    suggestions: tuple[str, ...]  # ids offered as "did you mean" (only for SUGGEST)
+
+    @property
+    def answer_id(self) -> str | None:
+        return self.ranked[0].entry_id if self.outcome is Outcome.ANSWER else None
+
+    @property
+    def score(self) -> float:
+        return self.ranked[0].score if self.ranked else 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer_id": self.answer_id,
+            "score": round(self.score, 4),
+            "suggestions": list(self.suggestions),
+        }
+
+
+@cache
+def _background() -> tuple[dict[str, int], float]:
+    freqs = dict(tnc.word_freqs())
+    return freqs, float(sum(freqs.values()))
+
+
+def _trigrams(text: str) -> Counter[str]:
+    padded = f" {text} "
+    if len(padded) < 3:
+        return Counter([padded])
+    return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+class Matcher:
+    def __init__(
+        self, kb: KnowledgeBase, text: ThaiText, thresholds: Thresholds | None = None
+    ) -> None:
+        self.kb = kb
+        self.text = text
+        self.t = thresholds or Thresholds()
+        self._ids: list[str] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._doclen: list[float] = []
+        self._unit_entry: list[int] = []
+        self._gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._bigram_vocab: dict[str, set[str]] = defaultdict(set)
+        self._build(kb.entries)
+
+    # ------------------------------------------------------------------ index
+    def _build(self, entries: Iterable[Entry]) -> None:
+        unit_vectors: list[Counter[str]] = []
+        for idx, e in enumerate(entries):
+            self._ids.append(e.id)
+            fields = {
+                "title": [e.title],
+                "questions": [*e.questions, *e.learned],
+                "keywords": list(e.keywords),
+                "answer": [e.answer],
+            }
+            tfw: dict[str, float] = defaultdict(float)
+            length = 0.0
+            for name, texts in fields.items():
+                w = FIELD_WEIGHTS[name]
+                for t in texts:
+                    toks = self.text.tokens(t)
+                    length += w * len(toks)
+                    for tok in toks:
+                        tfw[tok] += w
+                    if name != "answer" and toks:
+                        unit_vectors.append(_trigrams("".join(toks)))
+                        self._unit_entry.append(idx)
+            if e.keywords:  # all keywords together also form one unit ("organic vegetable job")
+                toks = [tok for k in e.keywords for tok in self.text.tokens(k)]
+                if toks:
+                    unit_vectors.append(_trigrams("".join(toks)))
+                    self._unit_entry.append(idx)
+            self._doclen.append(length)
+            for tok, f in tfw.items():
+                self._postings[tok].append((idx, f))
+        n = len(self._ids)
+        self._avgdl = sum(self._doclen) / max(n, 1)
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._idf = {
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()
+        }
+        for term in self._postings:
+            for bg in self._bigrams(term):
+                self._bigram_vocab[bg].add(term)
+        # Character trigram TF-IDF over units (titles, phrasings, keyword lists).
+        units = len(unit_vectors)
+        df: Counter[str] = Counter()
+        for vec in unit_vectors:
+            df.update(vec.keys())
+        self._gram_idf = {g: math.log(1 + units / d) for g, d in df.items()}
+        self._gram_default_idf = math.log(1 + units)
+        for u, vec in enumerate(unit_vectors):
+            weights = {g: (1 + math.log(c)) * self._gram_idf[g] for g, c in vec.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for g, w in weights.items():
+                self._gram_post[g].append((u, w / norm))
+
+    @staticmethod
+    def _bigrams(term: str) -> set[str]:
+        return {term[i : i + 2] for i in range(len(term) - 1)} or {term}
+
+    def _general_weight(self, token: str) -> float:
+        """How much a word says in general Thai: 1 for rare words and names, low for common ones."""
+        freqs, total = _background()
+        f = freqs.get(token)
+        if f is None:
+            return 1.0
+        surprise = math.log(total / f)  # ~5 for the commonest words, ~17 for the rarest
+        return min(1.0, max(0.15, (surprise - 6.0) / 8.0))
+
+    def _weight(self, token: str) -> float:
+        idf = self._idf.get(token, self._max_idf)
+        return idf * self._general_weight(token)
+
+    def _correct(self, token: str) -> list[tuple[str, float]]:
+        """Close vocabulary words for a word the knowledge base does not contain."""
+        if len(token) < 3 or token.isdigit():
+            return []
+        candidates: Counter[str] = Counter()
+        for bg in self._bigrams(token):
+            candidates.update(self._bigram_vocab.get(bg, ()))
+        best: list[tuple[str, float]] = []
+        need = max(1, len(token) // 3)
+        for term, shared in candidates.most_common(50):
+            if shared < need or abs(len(term) - len(token)) > 3:
+                continue
+            # fuzz.ratio on the raw strings: default_process would strip Thai vowels and tones.
+            sim = fuzz.ratio(token, term) / 100.0
+            if sim >= 0.75:
+                best.append((term, sim))
+        best.sort(key=lambda x: -x[1])
+        return best[:2]
+
+    # ------------------------------------------------------------------ query
+    def match(self, question: str, limit: int = 10) -> MatchResult:
+        tokens = self.text.tokens(question[:1000])
+        if not tokens:
+            return MatchResult(question, Outcome.FALLBACK, (), ())
+        coverage = self._coverage(tokens)
+        shape = self._shape(tokens)
+        a = self.t.coverage_weight
+        scores = {
+            i: a * coverage.get(i, 0.0) + (1 - a) * shape.get(i, 0.0)
+            for i in set(coverage) | set(shape)
+        }
+        top = sorted(scores.items(), key=lambda kv: (-kv[1], self._ids[kv[0]]))[:limit]
+        ranked = tuple(Scored(self._ids[i], s) for i, s in top)
+        return self._decide(question, ranked)
+
+    def _coverage(self, tokens: list[str]) -> dict[int, float]:
+        acc: dict[int, float] = defaultdict(float)
+        total = 0.0
+        for tok, count in Counter(tokens).items():
+            if tok in self._postings:
+                variants = [(tok, 1.0)]
+            else:
+                variants = self._correct(tok)
+            w = self._weight(variants[0][0]) if variants else self._weight(tok)
+            w *= count
+            total += w
+            for term, sim in variants:
+                for idx, tfw in self._postings[term]:
+                    norm = 1 - B + B * self._doclen[idx] / self._avgdl
+                    sat = tfw / (tfw + K1 * norm)
+                    acc[idx] += w * sim * sat / max(1, len(variants))
+        if total <= 0:
+            return {}
+        return {i: v / total for i, v in acc.items()}
+
+    def _shape(self, tokens: list[str]) -> dict[int, float]:
+        vec = _trigrams("".join(tokens))
+        weights = {
+            g: (1 + math.log(c)) * self._gram_idf.get(g, self._gram_default_idf)
+            for g, c in vec.items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        acc: dict[int, float] = defaultdict(float)
+        for g, w in weights.items():
+            for u, uw in self._gram_post.get(g, ()):
+                acc[u] += w * uw / norm
+        best: dict[int, float] = {}
+        for u, s in acc.items():
+            e = self._unit_entry[u]
+            if s > best.get(e, 0.0):
+                best[e] = s
+        return best
+
+    def _decide(self, question: str, ranked: tuple[Scored, ...]) -> MatchResult:
+        t = self.t
+        if not ranked or ranked[0].score < t.suggest:
+            return MatchResult(question, Outcome.FALLBACK, ranked, ())
+        best = ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        if best >= t.answer and (best - second >= t.margin or best >= t.sure):
+            return MatchResult(question, Outcome.ANSWER, ranked, ())
+        close = tuple(
+            s.entry_id for s in ranked[:3] if s.score >= max(t.suggest, best - t.suggest_window)
+        )
+        return MatchResult(question, Outcome.SUGGEST, ranked, close)

@@ -1,0 +1,77 @@
+"""Knowledge-base entries: what organisers write in data/kb/*.yaml, after validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    EVENT = "event"
+    PROGRAMME = "programme"
+    ACTIVITY = "activity"
+    FAQ = "faq"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    kind: Kind
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    keywords: tuple[str, ...] = ()
+    starts: datetime | None = None
+    ends: datetime | None = None
+    location: str | None = None
+    capacity: int | None = None
+    signup: bool = False
+    contact: str | None = None
+    url: str | None = None
+    source: str = ""  # "file:line", for messages to organisers
+    # Phrasings organisers approved from residents' own questions (stored in SQLite).
+    learned: tuple[str, ...] = field(default=(), compare=False)
+
+    def is_upcoming(self, now: datetime) -> bool:
+        """Dated and not yet over (an event in progress still counts)."""
+        if self.starts is None:
+            return False
+        return (self.ends or self.starts) >= now
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def get(self, entry_id: str) -> Entry | None:
+        by_id: dict[str, Entry] = object.__getattribute__(self, "_by_id")
+        return by_id.get(entry_id)
+
+    def of_kind(self, *kinds: Kind) -> list[Entry]:
+        return [e for e in self.entries if e.kind in kinds]
+
+    def upcoming(self, now: datetime, kinds: Iterable[Kind] | None = None) -> list[Entry]:
+        """Dated entries not yet over, soonest first."""
+        wanted = set(kinds) if kinds is not None else None
+        found = [
+            e for e in self.entries if e.is_upcoming(now) and (wanted is None or e.kind in wanted)
+        ]
+        return sorted(found, key=lambda e: (e.starts, e.id))
+
+    def counts_by_kind(self) -> dict[Kind, int]:
+        counts = {k: 0 for k in Kind}
+        for e in self.entries:
+            counts[e.kind] += 1
+        return counts

@@ -1,0 +1,154 @@
+"""Thai text processing for matching: normalisation, segmentation and the lexicon.
+
+Traps this module exists to avoid:
+- rapidfuzz's `utils.default_process` strips Thai vowels and tone marks, so it is never used.
+- pythainlp's `thai_stopwords()` contains question words (ที่ไหน, เมื่อไร) that tell us what a
+  resident wants; our own particle list (data/lexicon.yaml) drops only meaningless words.
+- newmm splits unknown names (ตลาดจอมพล, คู่เสี่ยว) into fragments; the tokenizer is built once
+  with the knowledge base's own terms in its dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import Tokenizer
+from pythainlp.util import normalize as thai_normalize
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# Three or more of the same character is emphasis (ค่าาาา, ดีมากกกก), never spelling.
+_REPEATS = re.compile(r"(.)\1{2,}")
+_NOT_WORD = re.compile(r"[^\u0e01-\u0e4e\u0e50-\u0e59a-z0-9]+")
+_RUNS = re.compile(r"[\u0e01-\u0e4e]+|[a-z0-9]+")
+_THAI = re.compile(r"[\u0e01-\u0e4e]")
+
+
+def normalize(text: str) -> str:
+    """Canonical form of any text before segmentation (Thai and Latin alike)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    # Nikhahit + sara aa is how some keyboards type sara am (ำ).
+    text = text.replace("\u0e4d\u0e32", "\u0e33").translate(_THAI_DIGITS).lower()
+    text = text.replace("ๆ", " ")  # mai yamok repeats the previous word: no new meaning
+    text = _REPEATS.sub(r"\1", text)
+    text = thai_normalize(text)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+class LexiconError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    canonical: dict[str, str]  # single-word variant (and canonical itself) -> canonical
+    phrases: dict[str, str]  # variant containing a space -> canonical
+    particles: frozenset[str]
+    path: str = ""
+
+    @property
+    def thai_terms(self) -> set[str]:
+        return {t for t in self.canonical if _THAI.search(t)}
+
+    def map(self, token: str) -> str | None:
+        """Canonical form of a token, or None when it carries no meaning."""
+        canon = self.canonical.get(token, token)
+        return None if canon in self.particles or token in self.particles else canon
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{p}: cannot read lexicon: {exc}") from exc
+    synonyms = data.get("synonyms") or {}
+    if not isinstance(synonyms, dict):
+        raise LexiconError(f"{p}: 'synonyms' must map a canonical term to a list of variants")
+    canonical: dict[str, str] = {}
+    phrases: dict[str, str] = {}
+    for canon_raw, variants in synonyms.items():
+        canon = normalize(str(canon_raw))
+        if not isinstance(variants, list):
+            raise LexiconError(f"{p}: synonyms of '{canon_raw}' must be a list")
+        for v_raw in [canon_raw, *variants]:
+            v = normalize(str(v_raw))
+            if not v:
+                continue
+            table = phrases if " " in v else canonical
+            if table.get(v, canon) != canon:
+                raise LexiconError(
+                    f"{p}: '{v_raw}' is listed under both '{table[v]}' and '{canon_raw}'"
+                )
+            table[v] = canon
+    particles = frozenset(normalize(str(x)) for x in data.get("particles") or [])
+    return Lexicon(canonical, phrases, particles, str(p))
+
+
+@dataclass
+class ThaiText:
+    """Turns text into the canonical tokens the matcher indexes. Build once; reuse."""
+
+    lexicon: Lexicon
+    extra_terms: Iterable[str] = ()
+    _tokenizer: Tokenizer = field(init=False, repr=False)
+    _phrase_re: re.Pattern[str] | None = field(init=False, repr=False)
+    _parts: dict[str, list[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        base = thai_words()
+        base_tokenizer = Tokenizer(custom_dict=base, engine="newmm")
+        kb_terms = {
+            t for term in self.extra_terms for t in normalize(term).split() if _THAI.search(t)
+        }
+        self._tokenizer = Tokenizer(
+            custom_dict=set(base) | self.lexicon.thai_terms | kb_terms, engine="newmm"
+        )
+        # A knowledge-base compound (ผักปลอดสารพิษ) is also indexed by its parts, so a resident
+        # who types only ผัก still meets it, while the whole term keeps its precision.
+        self._parts = {}
+        for term in kb_terms - self.lexicon.thai_terms:
+            parts = [p for p in base_tokenizer.word_tokenize(term) if p.strip()]
+            if len(parts) > 1:
+                self._parts[term] = parts
+        if self.lexicon.phrases:
+            alts = sorted(self.lexicon.phrases, key=len, reverse=True)
+            self._phrase_re = re.compile(
+                r"(?<![a-z0-9])(" + "|".join(map(re.escape, alts)) + r")(?![a-z0-9])"
+            )
+        else:
+            self._phrase_re = None
+
+    def segment(self, text: str) -> list[str]:
+        """Normalised words, before the lexicon is applied."""
+        norm = normalize(text)
+        if self._phrase_re is not None:
+            norm = self._phrase_re.sub(lambda m: f" {self.lexicon.phrases[m.group(1)]} ", norm)
+        words: list[str] = []
+        for run in _RUNS.findall(norm):
+            if _THAI.match(run):
+                words.extend(w for w in self._tokenizer.word_tokenize(run) if w.strip())
+            else:
+                words.append(run)
+        return words
+
+    def tokens(self, text: str) -> list[str]:
+        """Canonical content tokens: segmented, synonyms mapped, particles dropped."""
+        out: list[str] = []
+        for word in self.segment(text):
+            mapped = self.lexicon.map(word)
+            if mapped is None:
+                continue
+            out.append(mapped)
+            for part in self._parts.get(word, ()):
+                p = self.lexicon.map(part)
+                if p is not None and p != mapped:
+                    out.append(p)
+        return out

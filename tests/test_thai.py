@@ -1,0 +1,68 @@
+"""Normalisation, segmentation and the lexicon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.thai import LexiconError, ThaiText, load_lexicon, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ค่าาาาา", "ค่า"),  # emphasis by repetition
+        ("ดีมากกกกก", "ดีมาก"),
+        ("สม\u200bัคร", "สมัคร"),  # zero-width space from copy-paste
+        ("๑๒ ธันวาคม ๒๕๖๙", "12 ธันวาคม 2569"),  # Thai digits
+        ("REGISTER Now!!", "register now"),
+        ("เเปลงผัก", "แปลงผัก"),  # two sara e typed for sara ae
+        ("น\u0e4d\u0e32", "นำ"),  # nikhahit + sara aa typed for sara am
+        ("ต่างๆ นานา", "ต่าง นานา"),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_kb_terms_stay_whole_and_parts_are_kept(thai: ThaiText) -> None:
+    tokens = thai.tokens("ไปตลาดจอมพล")
+    assert "ตลาดจอมพล" in tokens and "ตลาด" in tokens
+
+
+def test_isan_dialect_maps_to_standard_thai(thai: ThaiText) -> None:
+    assert thai.tokens("มื้อใด๋") == ["เมื่อไร"]
+    assert thai.tokens("เฮ็ดจั่งใด๋") == ["ทำ", "อย่างไร"]
+    assert "ไม่" in thai.tokens("บ่ได้ไป")
+    assert thai.tokens("อยู่ไส") == ["อยู่", "ที่ไหน"]
+
+
+def test_colloquial_spellings(thai: ThaiText) -> None:
+    assert thai.tokens("ยังไง") == thai.tokens("อย่างไร")
+    assert thai.tokens("เมื่อไหร่") == thai.tokens("เมื่อไร")
+
+
+def test_english_words_and_phrases_map_to_thai(thai: ThaiText) -> None:
+    assert thai.tokens("register") == ["สมัคร"]
+    assert thai.tokens("Sign up") == ["สมัคร"]
+    assert thai.tokens("free parking") == ["ฟรี", "ที่จอดรถ"]
+    assert "ผู้สูงอายุ" in thai.tokens("elderly welcome?")
+    assert "ลูก" in thai.tokens("can I bring kids")
+
+
+def test_particles_are_dropped_but_question_words_kept(thai: ThaiText) -> None:
+    assert thai.tokens("ครับ ค่ะ นะคะ") == []
+    assert "ที่ไหน" in thai.tokens("จัดที่ไหนครับ")
+
+
+def test_latin_and_digits_stay_together(thai: ThaiText) -> None:
+    assert thai.tokens("U2T คือ") == ["ยูทูที"]
+    assert "covid" not in thai.tokens("covid-19") and "โควิด" in thai.tokens("covid-19")
+
+
+def test_lexicon_refuses_a_variant_under_two_terms(tmp_path: Path) -> None:
+    path = tmp_path / "lex.yaml"
+    path.write_text("synonyms:\n  ไม่: [บ่]\n  ไหม: [บ่]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="'บ่' is listed under both"):
+        load_lexicon(path)
