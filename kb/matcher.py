@@ -88,6 +88,10 @@ def _background() -> tuple[dict[str, int], float]:
     return freqs, float(sum(freqs.values()))
 
 
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
+
+
 def _trigrams(text: str) -> Counter[str]:
     padded = f" {text} "
     if len(padded) < 3:
@@ -107,37 +111,48 @@ class Matcher:
         self._doclen: list[float] = []
         self._unit_entry: list[int] = []
         self._gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._bigram_vocab: dict[str, set[str]] = defaultdict(set)
+        self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
+        self._bigram_surface: dict[str, set[str]] = defaultdict(set)
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
+    def _shape_text(self, words: list[str]) -> str:
+        """What the trigram signal compares: the words as typed and as canonical terms, so
+        both a misspelling of the surface form and a dialect synonym find the entry."""
+        kept = [(w, self.text.expand(w)) for w in words]
+        raw = "".join(w for w, exp in kept if exp)
+        canon = "".join(exp[0] for _, exp in kept if exp)
+        return raw if raw == canon else f"{raw} {canon}"
+
     def _build(self, entries: Iterable[Entry]) -> None:
         unit_vectors: list[Counter[str]] = []
+        surfaces: dict[str, str] = {}
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
             fields = {
                 "title": [e.title],
                 "questions": [*e.questions, *e.learned],
-                "keywords": list(e.keywords),
+                "keywords": [*e.keywords, " ".join(e.keywords)] if e.keywords else [],
                 "answer": [e.answer],
             }
             tfw: dict[str, float] = defaultdict(float)
             length = 0.0
             for name, texts in fields.items():
                 w = FIELD_WEIGHTS[name]
-                for t in texts:
-                    toks = self.text.tokens(t)
-                    length += w * len(toks)
-                    for tok in toks:
-                        tfw[tok] += w
-                    if name != "answer" and toks:
-                        unit_vectors.append(_trigrams("".join(toks)))
+                for i, t in enumerate(texts):
+                    words = self.text.segment(t)
+                    if name != "answer":
+                        unit_vectors.append(_trigrams(self._shape_text(words)))
                         self._unit_entry.append(idx)
-            if e.keywords:  # all keywords together also form one unit ("organic vegetable job")
-                toks = [tok for k in e.keywords for tok in self.text.tokens(k)]
-                if toks:
-                    unit_vectors.append(_trigrams("".join(toks)))
-                    self._unit_entry.append(idx)
+                    if name == "keywords" and i == len(texts) - 1:
+                        continue  # the joined keyword list is a shape unit only
+                    for word in words:
+                        toks = self.text.expand(word)
+                        if toks:
+                            surfaces.setdefault(word, toks[0])
+                        length += w * len(toks)
+                        for tok in toks:
+                            tfw[tok] += w
             self._doclen.append(length)
             for tok, f in tfw.items():
                 self._postings[tok].append((idx, f))
@@ -147,10 +162,17 @@ class Matcher:
         self._idf = {
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()
         }
+        # Spellings a misspelt word may be corrected to: the KB's own words and every lexicon
+        # variant whose term the KB uses (ข้อมูลส่วนบุคคน -> ข้อมูลส่วนบุคคล -> ข้อมูลส่วนตัว).
+        for variant, term in self.text.lexicon.canonical.items():
+            surfaces.setdefault(variant, term)
         for term in self._postings:
-            for bg in self._bigrams(term):
-                self._bigram_vocab[bg].add(term)
-        # Character trigram TF-IDF over units (titles, phrasings, keyword lists).
+            surfaces.setdefault(term, term)
+        self._surface = {w: t for w, t in surfaces.items() if t in self._postings and len(w) >= 3}
+        for word in self._surface:
+            for bg in _bigrams(word):
+                self._bigram_surface[bg].add(word)
+        # Character trigram TF-IDF over units (titles, phrasings, keywords).
         units = len(unit_vectors)
         df: Counter[str] = Counter()
         for vec in unit_vectors:
@@ -163,49 +185,79 @@ class Matcher:
             for g, w in weights.items():
                 self._gram_post[g].append((u, w / norm))
 
-    @staticmethod
-    def _bigrams(term: str) -> set[str]:
-        return {term[i : i + 2] for i in range(len(term) - 1)} or {term}
-
     def _general_weight(self, token: str) -> float:
         """How much a word says in general Thai: 1 for rare words and names, low for common ones."""
         freqs, total = _background()
         f = freqs.get(token)
         if f is None:
             return 1.0
-        surprise = math.log(total / f)  # ~5 for the commonest words, ~17 for the rarest
-        return min(1.0, max(0.15, (surprise - 6.0) / 8.0))
+        surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
+        return min(1.0, max(0.05, (surprise - 5.0) / 7.0))
 
     def _weight(self, token: str) -> float:
         idf = self._idf.get(token, self._max_idf)
         return idf * self._general_weight(token)
 
-    def _correct(self, token: str) -> list[tuple[str, float]]:
-        """Close vocabulary words for a word the knowledge base does not contain."""
-        if len(token) < 3 or token.isdigit():
-            return []
+    def _correct(self, word: str) -> tuple[str, float] | None:
+        """The closest known spelling of a word the knowledge base does not contain."""
+        if len(word) < 3 or word.isdigit():
+            return None
         candidates: Counter[str] = Counter()
-        for bg in self._bigrams(token):
-            candidates.update(self._bigram_vocab.get(bg, ()))
-        best: list[tuple[str, float]] = []
-        need = max(1, len(token) // 3)
-        for term, shared in candidates.most_common(50):
-            if shared < need or abs(len(term) - len(token)) > 3:
+        for bg in _bigrams(word):
+            candidates.update(self._bigram_surface.get(bg, ()))
+        need = max(1, (len(word) - 1) // 3)
+        best: tuple[str, float] | None = None
+        for surface, shared in candidates.most_common(40):
+            if shared < need or abs(len(surface) - len(word)) > 3:
                 continue
             # fuzz.ratio on the raw strings: default_process would strip Thai vowels and tones.
-            sim = fuzz.ratio(token, term) / 100.0
-            if sim >= 0.75:
-                best.append((term, sim))
-        best.sort(key=lambda x: -x[1])
-        return best[:2]
+            sim = fuzz.ratio(word, surface) / 100.0
+            if sim >= 0.75 and (best is None or sim > best[1]):
+                best = (self._surface[surface], sim)
+        return best
+
+    def _query_terms(self, words: list[str]) -> list[tuple[str, float]]:
+        """(term, similarity) for each meaningful word; unknown words are corrected if possible.
+
+        A typo often makes newmm cut a word into fragments (อาชีบ -> อา ชี บ), so an unknown
+        word is also tried joined with its neighbours.
+        """
+        expanded = [self.text.expand(w) for w in words]
+        known = [bool(exp) and exp[0] in self._postings for exp in expanded]
+        assigned: list[list[tuple[str, float]]] = [[(t, 1.0) for t in exp] for exp in expanded]
+        i = 0
+        while i < len(words):
+            if not expanded[i] or known[i]:
+                i += 1
+                continue
+            best: tuple[int, int, str, float] | None = None
+            for a in (i - 1, i):
+                for b in (i, i + 1, i + 2):
+                    if a < 0 or b >= len(words) or (a, b) != (i, i) and not all(
+                        expanded[k] for k in range(a, b + 1)
+                    ):
+                        continue
+                    hit = self._correct("".join(words[a : b + 1]))
+                    if hit and (best is None or hit[1] > best[3]):
+                        best = (a, b, hit[0], hit[1])
+            if best is None:
+                i += 1
+                continue
+            a, b, term, sim = best
+            for k in range(a, b + 1):
+                assigned[k] = []
+            assigned[a] = [(term, sim)]
+            i = b + 1
+        return [pair for pairs in assigned for pair in pairs]
 
     # ------------------------------------------------------------------ query
     def match(self, question: str, limit: int = 10) -> MatchResult:
-        tokens = self.text.tokens(question[:1000])
-        if not tokens:
+        words = self.text.segment(question[:1000])
+        terms = self._query_terms(words)
+        if not terms:
             return MatchResult(question, Outcome.FALLBACK, (), ())
-        coverage = self._coverage(tokens)
-        shape = self._shape(tokens)
+        coverage = self._coverage(terms)
+        shape = self._shape(words)
         a = self.t.coverage_weight
         scores = {
             i: a * coverage.get(i, 0.0) + (1 - a) * shape.get(i, 0.0)
@@ -215,28 +267,25 @@ class Matcher:
         ranked = tuple(Scored(self._ids[i], s) for i, s in top)
         return self._decide(question, ranked)
 
-    def _coverage(self, tokens: list[str]) -> dict[int, float]:
+    def _coverage(self, terms: list[tuple[str, float]]) -> dict[int, float]:
+        """Share of the question's information each entry explains, in [0, 1]."""
         acc: dict[int, float] = defaultdict(float)
         total = 0.0
-        for tok, count in Counter(tokens).items():
-            if tok in self._postings:
-                variants = [(tok, 1.0)]
-            else:
-                variants = self._correct(tok)
-            w = self._weight(variants[0][0]) if variants else self._weight(tok)
-            w *= count
+        best_sim: dict[str, float] = {}
+        for term, sim in terms:
+            best_sim[term] = max(sim, best_sim.get(term, 0.0))
+        for term, count in Counter(t for t, _ in terms).items():
+            w = self._weight(term) * count
             total += w
-            for term, sim in variants:
-                for idx, tfw in self._postings[term]:
-                    norm = 1 - B + B * self._doclen[idx] / self._avgdl
-                    sat = tfw / (tfw + K1 * norm)
-                    acc[idx] += w * sim * sat / max(1, len(variants))
+            for idx, tfw in self._postings.get(term, ()):
+                norm = 1 - B + B * self._doclen[idx] / self._avgdl
+                acc[idx] += w * best_sim[term] * tfw * (1 + K1) / (tfw + K1 * norm) / (1 + K1)
         if total <= 0:
             return {}
         return {i: v / total for i, v in acc.items()}
 
-    def _shape(self, tokens: list[str]) -> dict[int, float]:
-        vec = _trigrams("".join(tokens))
+    def _shape(self, words: list[str]) -> dict[int, float]:
+        vec = _trigrams(self._shape_text(words))
         weights = {
             g: (1 + math.log(c)) * self._gram_idf.get(g, self._gram_default_idf)
             for g, c in vec.items()

@@ -139,16 +139,18 @@ class ThaiText:
                 words.append(run)
         return words
 
+    def expand(self, word: str) -> list[str]:
+        """Canonical tokens for one segmented word: none for a particle; a compound adds its parts."""
+        mapped = self.lexicon.map(word)
+        if mapped is None:
+            return []
+        out = [mapped]
+        for part in self._parts.get(word, ()):
+            p = self.lexicon.map(part)
+            if p is not None and p != mapped:
+                out.append(p)
+        return out
+
     def tokens(self, text: str) -> list[str]:
         """Canonical content tokens: segmented, synonyms mapped, particles dropped."""
-        out: list[str] = []
-        for word in self.segment(text):
-            mapped = self.lexicon.map(word)
-            if mapped is None:
-                continue
-            out.append(mapped)
-            for part in self._parts.get(word, ()):
-                p = self.lexicon.map(part)
-                if p is not None and p != mapped:
-                    out.append(p)
-        return out
+        return [t for word in self.segment(text) for t in self.expand(word)]

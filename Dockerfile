@@ -1,0 +1,26 @@
+# Khon Kaen learning-city bot: `docker build -t kk-bot . && docker run -e BOT_TOKEN=... -v kk-data:/data kk-bot`
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    # pythainlp writes downloaded corpora and caches under its data dir; the app dir is read-only.
+    PYTHAINLP_DATA=/home/bot/pythainlp-data \
+    BOT_DB_PATH=/data/bot.sqlite3 \
+    BOT_TZ=Asia/Bangkok
+
+RUN useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot:bot /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY kb ./kb
+RUN pip install .
+COPY data ./data
+
+USER bot
+VOLUME ["/data"]
+# Webhook mode listens here when BOT_WEBHOOK_URL is set; polling needs no port.
+EXPOSE 8443
+CMD ["python", "-m", "bot", "run"]

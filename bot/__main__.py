@@ -1,0 +1,195 @@
+"""The command line: python -m bot {run,chat,ask,eval,check-kb}."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import ROOT, ConfigError, Settings
+from kb.knowledge import Knowledge
+from kb.loader import KBError, load_kb
+from kb.thai import LexiconError
+
+DEFAULT_EVAL = ROOT / "tests" / "eval" / "questions.yaml"
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "kb", None):
+        settings = replace(settings, kb_path=Path(args.kb))
+    return settings
+
+
+def _knowledge(settings: Settings) -> Knowledge:
+    return Knowledge.load(settings.kb_path, settings.lexicon_path, settings.tz)
+
+
+def cmd_check_kb(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    path = Path(args.path) if args.path else settings.kb_path
+    try:
+        kb = load_kb(path, settings.tz)
+    except KBError as exc:
+        print(f"{len(exc.problems)} problem(s) in {path}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    from bot import texts
+
+    print(f"{path}: {len(kb)} entries, valid")
+    for kind, count in kb.counts_by_kind().items():
+        print(f"  {kind.value:<10} {count}")
+    upcoming = kb.upcoming(datetime.now(settings.tz))
+    print(f"upcoming dated entries: {len(upcoming)}")
+    for e in upcoming:
+        assert e.starts is not None
+        print(f"  {texts.thai_when(e.starts, e.ends, settings.tz)}  {e.id}  {e.title}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    knowledge = _knowledge(_settings(args))
+    if args.batch:
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        questions = [line.strip() for line in stream if line.strip()]
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        print("give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    for q in questions:
+        result = knowledge.matcher.match(q)
+        if args.json:
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+            continue
+        kb = knowledge.kb
+        if result.answer_id:
+            entry = kb.get(result.answer_id)
+            assert entry is not None
+            print(f"[{result.score:.2f}] {entry.id}: {entry.title}\n{entry.answer}")
+        elif result.suggestions:
+            print(f"[{result.score:.2f}] did you mean:")
+            for sid in result.suggestions:
+                entry = kb.get(sid)
+                print(f"  - {sid}: {entry.title if entry else ''}")
+        else:
+            print(f"[{result.score:.2f}] (no answer: fallback)")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from kb.evaluate import evaluate, load_questions
+
+    knowledge = _knowledge(_settings(args))
+    report = evaluate(knowledge.matcher, load_questions(args.file or DEFAULT_EVAL))
+    print(report.format())
+    if args.failures:
+        print("\nfailures:")
+        for item, result in report.failures:
+            got = result.answer_id or f"({result.outcome.value}: {','.join(result.suggestions)})"
+            top = result.ranked[0].entry_id if result.ranked else "-"
+            print(
+                f"  [{','.join(item.tags)}] {item.q!r} expected {item.expected} got {got}"
+                f" top={top} {result.score:.2f}"
+            )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.require_token()
+    knowledge = _knowledge(settings)  # an invalid knowledge base stops us here, before Telegram
+    asyncio.run(_serve(settings, knowledge))
+    return 0
+
+
+async def _serve(settings: Settings, knowledge: Knowledge) -> None:
+    from bot.app import build_application, running
+
+    app = build_application(settings, knowledge)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(app):
+        logging.getLogger("bot").info("running; SIGTERM or Ctrl+C stops cleanly")
+        await stop.wait()
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat import chat
+
+    settings = _settings(args)
+    if args.db:
+        settings = replace(settings, db_path=Path(args.db))
+    knowledge = _knowledge(settings)
+    asyncio.run(chat(settings, knowledge))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the bot against Telegram (BOT_TOKEN required)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("chat", help="chat with the bot in this terminal: no token, no network")
+    p.add_argument("--kb", help="knowledge base file or folder (default BOT_KB_PATH)")
+    p.add_argument("--db", help="SQLite file for this chat (default data/chat.sqlite3)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("ask", help="answer questions from the command line")
+    p.add_argument("--kb", help="knowledge base file or folder")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
+    p.add_argument("question", nargs="*")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure the matcher on a labelled question set")
+    p.add_argument("file", nargs="?", help=f"question set (default {DEFAULT_EVAL})")
+    p.add_argument("--kb", help="knowledge base file or folder")
+    p.add_argument("--failures", action="store_true", help="list every miss")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("check-kb", help="validate the knowledge base and summarise it")
+    p.add_argument("path", nargs="?", help="file or folder (default BOT_KB_PATH)")
+    p.set_defaults(func=cmd_check_kb)
+
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KBError as exc:
+        print(f"the knowledge base is invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except LexiconError as exc:
+        print(f"the lexicon is invalid: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The one place where the Telegram Application is built.
+
+`python -m bot run`, `python -m bot chat` and the end-to-end tests all call
+`build_application` and `running`, so they exercise the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
+
+from bot import texts
+from bot.config import Settings
+from bot.store import Store
+from kb.knowledge import Knowledge
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    knowledge: Knowledge
+    store: Store | None = None
+
+    @property
+    def db(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("the store is opened in post_init; the application is not running")
+        return self.store
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Different chats are served concurrently; one chat's updates run in order.
+
+    PTB's `concurrent_updates(True)` gives no ordering at all, so a resident who taps two
+    buttons quickly could see the answers swapped.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._waiting: defaultdict[int, int] = defaultdict(int)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        key = chat.id
+        self._waiting[key] += 1
+        try:
+            async with self._locks[key]:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # forget idle chats so memory stays flat
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    svc = app.bot_data["svc"]
+    assert isinstance(svc, Services)
+    return svc
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc = services(app)
+    svc.store = await Store.open(svc.settings.db_path)
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    log.info(
+        "bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb)
+    )
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc = services(app)
+    if svc.store is not None:
+        await svc.store.close()
+        svc.store = None
+
+
+def build_application(
+    settings: Settings, knowledge: Knowledge
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the application; handlers are registered here in one visible order."""
+    from handlers import ask, browse, errors, start
+
+    app = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        # max_retries defaults to 0, which turns every 429 into an error for the user.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["svc"] = Services(settings, knowledge)
+
+    start.register(app)  # /start, /help, the menu
+    browse.register(app)  # /events, /programmes, /activities, details
+    ask.register(app)  # free text: answer, "did you mean", fallback
+    errors.register(app)  # must stay last: old buttons, unknown commands, the error handler
+    return app
+
+
+@asynccontextmanager
+async def running(
+    app: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: int = 10
+) -> AsyncIterator[None]:
+    """Run the application (polling, or webhook when configured) for the duration of the block.
+
+    This is what `Application.run_polling` does, minus owning the event loop, so the same
+    sequence runs under `python -m bot run`, `chat` and the tests (`async with app:` alone would
+    skip post_init and post_shutdown).
+    """
+    settings = services(app).settings
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        assert app.updater is not None
+        if settings.webhook_url:
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                # Without a secret anyone who finds the URL could post fake updates.
+                secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await app.updater.start_polling(
+                timeout=poll_timeout, poll_interval=0.0, allowed_updates=Update.ALL_TYPES
+            )
+        await app.start()
+        try:
+            yield
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
