@@ -20,9 +20,9 @@ from kb.thai import LexiconError
 DEFAULT_EVAL = ROOT / "tests" / "eval" / "questions.yaml"
 
 
-def _setup_logging(verbose: bool = False) -> None:
+def _setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs every request URL, and the URL contains the bot token.
@@ -67,7 +67,7 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     knowledge = _knowledge(_settings(args))
     if args.batch:
-        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
         questions = [line.strip() for line in stream if line.strip()]
     elif args.question:
         questions = [" ".join(args.question)]
@@ -95,11 +95,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kb.evaluate import evaluate, load_questions
+    from kb.evaluate import baseline, evaluate, load_questions
 
     knowledge = _knowledge(_settings(args))
-    report = evaluate(knowledge.matcher, load_questions(args.file or DEFAULT_EVAL))
+    questions = load_questions(args.file or DEFAULT_EVAL)
+    report = evaluate(knowledge.matcher, questions)
     print(report.format())
+    if args.baseline:
+        print("\n" + baseline(knowledge.kb, questions))
     if args.failures:
         print("\nfailures:")
         for item, result in report.failures:
@@ -136,9 +139,10 @@ async def _serve(settings: Settings, knowledge: Knowledge) -> None:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.chat import chat
 
-    settings = _settings(args)
-    if args.db:
-        settings = replace(settings, db_path=Path(args.db))
+    # The terminal chat keeps its own database so trying things never touches real sign-ups.
+    settings = replace(
+        _settings(args), db_path=Path(args.db) if args.db else ROOT / "data" / "chat.sqlite3"
+    )
     knowledge = _knowledge(settings)
     asyncio.run(chat(settings, knowledge))
     return 0
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", nargs="?", help=f"question set (default {DEFAULT_EVAL})")
     p.add_argument("--kb", help="knowledge base file or folder")
     p.add_argument("--failures", action="store_true", help="list every miss")
+    p.add_argument("--baseline", action="store_true", help="also measure plain rapidfuzz")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("check-kb", help="validate the knowledge base and summarise it")
@@ -175,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_check_kb)
 
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
+    # In the terminal chat, log lines would interleave with the conversation.
+    _setup_logging(args.verbose, quiet=args.command == "chat")
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -85,9 +85,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
     svc.store = await Store.open(svc.settings.db_path)
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-    log.info(
-        "bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb)
-    )
+    log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

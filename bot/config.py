@@ -65,7 +65,9 @@ class Settings:
             if not part:
                 continue
             if not part.lstrip("-").isdigit():
-                raise ConfigError(f"BOT_ADMIN_IDS must be Telegram user ids separated by commas (bad: {part!r})")
+                raise ConfigError(
+                    f"BOT_ADMIN_IDS must be Telegram user ids separated by commas (bad: {part!r})"
+                )
             admins.add(int(part))
         tz_name = get("BOT_TZ") or "Asia/Bangkok"
         try:

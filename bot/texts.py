@@ -147,7 +147,7 @@ def visible_length(html_text: str) -> int:
 
 
 def split_plain(text: str, limit: int) -> list[str]:
-    """Split plain text at paragraph, line, then word boundaries; never inside a word if avoidable."""
+    """Split plain text at paragraph, line, then word boundaries, within `limit`."""
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:

@@ -53,7 +53,9 @@ async def ask_message(update: Update, context: Context) -> None:
         rows.append(menu_row())
         await message.reply_text(texts.DID_YOU_MEAN, reply_markup=InlineKeyboardMarkup(rows))
         return
-    await message.reply_text(texts.fallback(services.settings.contact), reply_markup=menu_keyboard())
+    await message.reply_text(
+        texts.fallback(services.settings.contact), reply_markup=menu_keyboard()
+    )
 
 
 async def ask_suggestion_button(update: Update, context: Context) -> None:

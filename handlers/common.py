@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -131,4 +132,3 @@ def user_id(update: Update) -> int | None:
 
 def truncate(label: str, limit: int = 40) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
-

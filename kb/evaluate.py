@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from kb.matcher import Matcher, MatchResult
+from kb.model import KnowledgeBase
 
 OUT_OF_SCOPE = "out-of-scope"
 
@@ -115,3 +116,35 @@ def evaluate(matcher: Matcher, questions: list[Labelled]) -> Report:
         if not ok:
             report.failures.append((item, result))
     return report
+
+
+def baseline(kb: KnowledgeBase, questions: list[Labelled], rejection: float = 0.95) -> str:
+    """A plain rapidfuzz `extractOne` over raw titles and phrasings, for comparison.
+
+    Its cut-off is the lowest that still rejects `rejection` of the out-of-scope questions,
+    i.e. the baseline gets the most favourable threshold for this very set.
+    """
+    from rapidfuzz import fuzz, process
+
+    choices: list[str] = []
+    owners: list[str] = []
+    for e in kb:
+        for text in (e.title, *e.questions):
+            choices.append(text)
+            owners.append(e.id)
+    scored = []
+    for item in questions:
+        hit = process.extractOne(item.q, choices, scorer=fuzz.WRatio, processor=None)
+        scored.append((item, owners[hit[2]] if hit else None, hit[1] if hit else 0.0))
+    out_scores = sorted((s for item, _, s in scored if item.expected is None), reverse=True)
+    allowed = int(len(out_scores) * (1 - rejection))
+    cutoff = out_scores[allowed] + 1e-9 if out_scores else 0.0
+    in_scope = [(item, got, s) for item, got, s in scored if item.expected is not None]
+    top1 = sum(1 for item, got, s in in_scope if got == item.expected and s >= cutoff)
+    ranked = sum(1 for item, got, _ in in_scope if got == item.expected)
+    rejected = sum(1 for s in out_scores if s < cutoff)
+    return (
+        f"baseline (rapidfuzz extractOne, WRatio, cut-off {cutoff:.1f}): "
+        f"top-1 {top1 / len(in_scope):.1%} at {rejected / max(len(out_scores), 1):.1%} rejection"
+        f" (best match right {ranked / len(in_scope):.1%} before the cut-off)"
+    )

@@ -32,7 +32,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where} [{self.entry_id}] {self.message}" if self.entry_id else f"{where} {self.message}"
+        return (
+            f"{where} [{self.entry_id}] {self.message}"
+            if self.entry_id
+            else f"{where} {self.message}"
+        )
 
 
 class KBError(Exception):
@@ -104,7 +108,9 @@ def _load_file(f: Path, tz: tzinfo, problems: list[Problem]) -> list[Entry]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        problems.append(Problem(name, line, None, f"YAML syntax error: {getattr(exc, 'problem', exc)}"))
+        problems.append(
+            Problem(name, line, None, f"YAML syntax error: {getattr(exc, 'problem', exc)}")
+        )
         return []
     finally:
         loader.dispose()
@@ -214,7 +220,11 @@ def _entry(
         try:
             dt = datetime.fromisoformat(str(v))
         except ValueError:
-            fail(field, f"'{field}' is not an ISO 8601 date and time like 2026-12-12T13:00:00+07:00 (got '{v}')")
+            fail(
+                field,
+                f"'{field}' is not an ISO 8601 date and time like 2026-12-12T13:00:00+07:00"
+                f" (got '{v}')",
+            )
             return None
         if "T" not in str(v) and " " not in str(v):
             fail(field, f"'{field}' needs a time too, like 2026-12-12T13:00:00+07:00 (got '{v}')")
@@ -246,7 +256,7 @@ def _entry(
         return None
     return Entry(
         id=entry_id,
-        kind=Kind(kind),
+        kind=Kind(str(kind)),
         title=title,
         questions=questions,
         answer=answer,

@@ -140,7 +140,7 @@ class ThaiText:
         return words
 
     def expand(self, word: str) -> list[str]:
-        """Canonical tokens for one segmented word: none for a particle; a compound adds its parts."""
+        """Canonical tokens of one segmented word: none for a particle; compounds add parts."""
         mapped = self.lexicon.map(word)
         if mapped is None:
             return []

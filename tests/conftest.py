@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram.ext import Application
 
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.localapi import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 from kb.thai import ThaiText, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 BANGKOK = ZoneInfo("Asia/Bangkok")
+ADMIN_ID = 900001
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +30,47 @@ def knowledge() -> Knowledge:
 @pytest.fixture(scope="session")
 def thai() -> ThaiText:
     return ThaiText(load_lexicon(ROOT / "data" / "lexicon.yaml"), ["ตลาดจอมพล", "ผักปลอดสารพิษ"])
+
+
+@asynccontextmanager
+async def start_bot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[BotEnv]:
+    """The real application, started the way `python -m bot run` starts it, polling a local
+    fake Bot API server (flood limits on) and writing to a real SQLite file."""
+    async with LocalBotApi(bot_username="kk_learning_bot") as server:
+        settings = Settings(
+            token=server.token,
+            api_base_url=server.base_url,
+            db_path=tmp_path / "bot.sqlite3",
+            admin_ids=frozenset({ADMIN_ID}),
+        )
+        app = build_application(settings, knowledge)
+        async with running(app, poll_timeout=1):
+            yield BotEnv(server, app, settings)
+        assert server.rejected == [], f"Telegram would have refused: {server.rejected}"
+
+
+@pytest.fixture
+async def bot_env(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[BotEnv]:
+    async with start_bot(tmp_path, knowledge) as env:
+        yield env
+
+
+@dataclass
+class BotEnv:
+    server: LocalBotApi
+    app: Application[Any, Any, Any, Any, Any, Any]
+    settings: Settings
+
+    async def say(self, user_id: int, text: str) -> SentMessage:
+        """Send as the resident and return the bot's next new message."""
+        await self.server.send_text(user_id, text)
+        return await self.server.wait_for_message(user_id)
+
+    async def tap(self, user_id: int, message: SentMessage, data: str) -> SentMessage:
+        """Press a button; return the same message after the bot edited it."""
+        before = message.edit_count
+        query_id = await self.server.press(user_id, message.message_id, data)
+        await self.server.wait_for_callback_answer(query_id)
+        await self.server.wait_idle(quiet=0.05)
+        assert message.edit_count > before or message.deleted, "the bot did not update the message"
+        return message

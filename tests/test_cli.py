@@ -1,0 +1,117 @@
+"""The command line as an operator uses it: real processes, real output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.localapi import LocalBotApi
+from tests.conftest import ROOT
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_ask_json_batch_builds_the_index_once_and_answers_each_line() -> None:
+    questions = "U2T คืออะไร\nโรงพยาบาลเปิดกี่โมง\n\nกองทุนสร้างอาชีพ\n"
+    done = run_cli("ask", "--json", "--batch", "-", stdin=questions)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [x["question"] for x in lines] == ["U2T คืออะไร", "โรงพยาบาลเปิดกี่โมง", "กองทุนสร้างอาชีพ"]
+    assert lines[0]["answer_id"] == "kk-u2t-university-to-tambon"
+    assert lines[1]["answer_id"] is None
+    for x in lines:
+        assert set(x) == {"question", "answer_id", "score", "suggestions"}
+        assert x["answer_id"] is None or x["suggestions"] == []
+
+
+def test_ask_plain_text() -> None:
+    done = run_cli("ask", "U2T", "คืออะไร")
+    assert done.returncode == 0
+    assert "kk-u2t-university-to-tambon" in done.stdout
+
+
+def test_eval_prints_the_figures() -> None:
+    done = run_cli("eval", "--baseline")
+    assert done.returncode == 0, done.stderr
+    for label in ("top-1 accuracy", "top-3 recall", "out-of-scope rejection", "baseline"):
+        assert label in done.stdout
+    assert "paraphrase" in done.stdout and "dialect" in done.stdout
+
+
+def test_run_without_token_is_a_one_line_error() -> None:
+    done = run_cli("run", env={"BOT_TOKEN": ""})
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "BOT_TOKEN" in done.stderr
+
+
+def test_run_refuses_an_invalid_knowledge_base(tmp_path: Path) -> None:
+    bad = tmp_path / "kb.yaml"
+    bad.write_text("entries:\n  - id: x\n    kind: faq\n", encoding="utf-8")
+    done = run_cli("run", env={"BOT_TOKEN": "1:abc", "BOT_KB_PATH": str(bad)})
+    assert done.returncode == 1
+    assert f"{bad}:2 [x] missing required field 'title'" in done.stderr
+
+
+def test_chat_in_the_terminal_with_numbered_buttons(tmp_path: Path) -> None:
+    done = run_cli(
+        "chat",
+        "--db",
+        str(tmp_path / "chat.sqlite3"),
+        stdin="U2T คืออะไร\n1\n2\n:q\n",
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "สวัสดีค่ะ" in out  # /start is sent for the newcomer
+    assert "U2T มหาวิทยาลัยสู่ตำบล" in out  # the answer
+    assert "[1] 🏠 เมนูหลัก" in out  # buttons as numbered choices
+    assert "เลือกเรื่องที่สนใจได้เลยค่ะ" in out  # 1 pressed the menu button
+    assert "💼 โครงการสร้างอาชีพและรายได้" in out  # 2 opened the programmes list
+    assert "Traceback" not in done.stderr
+
+
+async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with LocalBotApi(token="4242:RUN-TEST-TOKEN") as server:
+        server.user(77, first_name="สมชาย")
+        env = {
+            **os.environ,
+            "BOT_TOKEN": server.token,
+            "BOT_API_BASE_URL": server.base_url,
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run",
+            cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await server.send_text(77, "/start")
+            greeting = await server.wait_for_message(77, timeout=60)
+            assert greeting.text.startswith("สวัสดีค่ะ คุณสมชาย")
+            await server.send_text(77, "U2T คืออะไร")
+            answer = await server.wait_for_message(77, timeout=10)
+            assert answer.text.startswith("U2T")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+        assert proc.returncode == 0, stderr.decode()
+        log = stderr.decode()
+        assert server.token not in log  # the token is never logged
+        assert "Application.stop() complete" in log or "Application is stopping" in log
+        assert server.rejected == []

@@ -1,0 +1,46 @@
+"""The matcher's quality on the labelled set, asserted as floors: a change that makes
+answers worse fails CI. Raise the floors when the figures rise."""
+
+from __future__ import annotations
+
+from kb.evaluate import OUT_OF_SCOPE, evaluate, load_questions
+from kb.knowledge import Knowledge
+from tests.conftest import ROOT
+
+QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+
+TOP1 = 0.64
+TOP3 = 0.92
+REJECTION = 0.95
+# Per-tag top-1 floors (rejection for out-of-scope), a few points under today's figures.
+TAG_FLOORS = {
+    "dialect": 0.72,
+    "digits": 0.55,
+    "english": 0.75,
+    "mixed": 0.75,
+    "nospace": 0.68,
+    "paraphrase": 0.30,
+    "short": 0.80,
+    "typo": 0.73,
+    OUT_OF_SCOPE: 0.95,
+}
+
+
+def test_question_set_is_big_and_varied() -> None:
+    questions = load_questions(QUESTIONS)
+    assert len(questions) >= 200
+    out = [q for q in questions if q.expected is None]
+    assert len(out) >= 40
+    assert sum("shares-words" in q.tags for q in out) >= 40
+    for tag in ("paraphrase", "typo", "dialect", "english", "mixed", "short"):
+        assert sum(tag in q.tags for q in questions) >= 20, tag
+
+
+def test_quality_floors(knowledge: Knowledge) -> None:
+    report = evaluate(knowledge.matcher, load_questions(QUESTIONS))
+    summary = report.format()
+    assert report.top1_rate >= TOP1, summary
+    assert report.top3_rate >= TOP3, summary
+    assert report.rejection_rate >= REJECTION, summary
+    for tag, floor in TAG_FLOORS.items():
+        assert report.tag_rate(tag) >= floor, f"{tag}\n{summary}"
