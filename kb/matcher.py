@@ -20,6 +20,7 @@ thing for any knowledge base.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from enum import StrEnum
 from functools import cache
 
 from pythainlp.corpus import thai_words, tnc
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from kb.model import Entry, KnowledgeBase
 from kb.thai import ThaiText
@@ -50,7 +51,7 @@ class Thresholds:
     margin turns near-ties between two entries into a "did you mean" question.
     """
 
-    answer: float = 0.37  # at least this to answer directly...
+    answer: float = 0.36  # at least this to answer directly...
     margin: float = 0.03  # ...and this far ahead of the runner-up
     suggest: float = 0.3  # below this: honest fallback
     suggest_window: float = 0.2  # suggestions within this of the best
@@ -93,6 +94,15 @@ def _background() -> tuple[dict[str, int], float]:
     return freqs, float(sum(freqs.values()))
 
 
+_THAI = re.compile(r"[\u0e01-\u0e4e]")
+# Tone marks, mai taikhu, thanthakhat, mai han-akat: easy to miss or misplace when typing.
+_DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
+
+
+def _skeleton(word: str) -> str:
+    return _DIACRITICS.sub("", word)
+
+
 def _bigrams(word: str) -> set[str]:
     return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
 
@@ -118,6 +128,8 @@ class Matcher:
         self._gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._dictionary = frozenset(thai_words())
+        self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
+        self._general: dict[str, float] = {}
         self._bigram_surface: dict[str, set[str]] = defaultdict(set)
         self._build(kb.entries)
 
@@ -178,6 +190,8 @@ class Matcher:
         for word in self._surface:
             for bg in _bigrams(word):
                 self._bigram_surface[bg].add(word)
+            if _THAI.match(word):
+                self._skeletons.setdefault(_skeleton(word), word)
         # Character trigram TF-IDF over units (titles, phrasings, keywords).
         units = len(unit_vectors)
         df: Counter[str] = Counter()
@@ -192,38 +206,71 @@ class Matcher:
                 self._gram_post[g].append((u, w / norm))
 
     def _general_weight(self, token: str) -> float:
-        """How much a word says in general Thai: 1 for rare words and names, low for common ones."""
+        """How much a word says in general Thai: 1 for rare words and names, low for common ones.
+
+        A compound the corpus does not list (เข้างาน) says as much as its rarest part.
+        """
+        cached = self._general.get(token)
+        if cached is not None:
+            return cached
         freqs, total = _background()
         f = freqs.get(token)
-        if f is None:
-            return 1.0
-        surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
-        return min(1.0, max(0.05, (surprise - 5.0) / 7.0))
+        if f is not None:
+            surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
+            weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
+        elif _THAI.match(token) and len(token) <= 2:
+            weight = 0.2  # a stray syllable left by a typo says little on its own
+        else:
+            parts = self.text.dictionary_parts(token) if _THAI.match(token) else [token]
+            if len(parts) > 1 and all(p in freqs for p in parts):
+                weight = max(self._general_weight(p) for p in parts)
+            else:
+                weight = 1.0
+        self._general[token] = weight
+        return weight
 
     def _weight(self, token: str) -> float:
         idf = self._idf.get(token, self._max_idf)
         return idf * self._general_weight(token)
 
     def _correct(self, word: str) -> tuple[str, float] | None:
-        """The closest known spelling of a word the knowledge base does not contain."""
+        """The closest known spelling of a word the knowledge base does not contain.
+
+        Tone marks and similar diacritics are the commonest slips, so a word whose skeleton
+        (without them) is a known word's skeleton is corrected first; otherwise Levenshtein
+        distance within a budget that grows with the word's length.
+        """
         if len(word) < 3 or word.isdigit():
             return None
+        same = self._skeletons.get(_skeleton(word))
+        if same is not None:
+            return self._surface[same], 0.95
+        budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
         candidates: Counter[str] = Counter()
         for bg in _bigrams(word):
             candidates.update(self._bigram_surface.get(bg, ()))
-        need = max(1, (len(word) - 1) // 3)
+        need = max(1, len(word) - 1 - 2 * budget)  # bigrams an edit budget can spoil
         best: tuple[str, float] | None = None
+        latin = not _THAI.match(word)
         for surface, shared in candidates.most_common(40):
-            if shared < need or abs(len(surface) - len(word)) > 3:
+            if shared < need or abs(len(surface) - len(word)) > budget:
                 continue
-            # fuzz.ratio on the raw strings: default_process would strip Thai vowels and tones.
-            sim = fuzz.ratio(word, surface) / 100.0
-            if sim >= 0.8 and (best is None or sim > best[1]):
+            # English typos rarely touch the first letter, while a different first letter
+            # often makes a different word (iphone is not phone).
+            if latin and surface[0] != word[0]:
+                continue
+            # Plain Levenshtein on the raw strings: default_process would strip Thai vowels.
+            dist = Levenshtein.distance(word, surface, score_cutoff=budget)
+            if dist > budget:
+                continue
+            sim = 1.0 - dist / max(len(word), len(surface))
+            if best is None or sim > best[1]:
                 best = (self._surface[surface], sim)
         return best
 
-    def _query_terms(self, words: list[str]) -> list[tuple[str, float]]:
-        """(term, similarity) for each meaningful word; unknown words are corrected if possible.
+    def _query_terms(self, words: list[str]) -> list[list[tuple[str, float]]]:
+        """For each meaningful word, its (term, similarity) alternatives: the word's canonical
+        term and, for a compound, its parts; an unknown word is corrected if possible.
 
         A typo often makes newmm cut a word into fragments (อาชีบ -> อา ชี บ), so an unknown
         word is also tried joined with its neighbours.
@@ -237,7 +284,7 @@ class Matcher:
                 i += 1
                 continue
             best: tuple[int, int, str, float] | None = None
-            for a in (i - 1, i):
+            for a in (i - 2, i - 1, i):
                 for b in (i, i + 1, i + 2):
                     if a < 0 or b >= len(words) or not all(expanded[k] for k in range(a, b + 1)):
                         continue
@@ -263,7 +310,7 @@ class Matcher:
                 assigned[k] = []
             assigned[a] = [(term, sim)]
             i = b + 1
-        return [pair for pairs in assigned for pair in pairs]
+        return [pairs for pairs in assigned if pairs]
 
     # ------------------------------------------------------------------ query
     def match(self, question: str, limit: int = 10) -> MatchResult:
@@ -282,19 +329,26 @@ class Matcher:
         ranked = tuple(Scored(self._ids[i], s) for i, s in top)
         return self._decide(question, ranked)
 
-    def _coverage(self, terms: list[tuple[str, float]]) -> dict[int, float]:
-        """Share of the question's information each entry explains, in [0, 1]."""
+    def _coverage(self, groups: list[list[tuple[str, float]]]) -> dict[int, float]:
+        """Share of the question's information each entry explains, in [0, 1].
+
+        A compound and its parts are one word of the question: they count once, with the
+        weight of the most informative, and a part alone explains only its own share.
+        """
         acc: dict[int, float] = defaultdict(float)
         total = 0.0
-        best_sim: dict[str, float] = {}
-        for term, sim in terms:
-            best_sim[term] = max(sim, best_sim.get(term, 0.0))
-        for term, count in Counter(t for t, _ in terms).items():
-            w = self._weight(term) * count
+        for group in groups:
+            weights = [self._weight(term) for term, _ in group]
+            w = max(weights)
             total += w
-            for idx, tfw in self._postings.get(term, ()):
-                norm = 1 - B + B * self._doclen[idx] / self._avgdl
-                acc[idx] += w * best_sim[term] * tfw * (1 + K1) / (tfw + K1 * norm) / (1 + K1)
+            best: dict[int, float] = {}
+            for (term, sim), tw in zip(group, weights, strict=True):
+                for idx, tfw in self._postings.get(term, ()):
+                    norm = 1 - B + B * self._doclen[idx] / self._avgdl
+                    sat = tfw * (1 + K1) / (tfw + K1 * norm) / (1 + K1)
+                    best[idx] = max(best.get(idx, 0.0), tw * sim * sat)
+            for idx, v in best.items():
+                acc[idx] += v
         if total <= 0:
             return {}
         return {i: v / total for i, v in acc.items()}

@@ -101,10 +101,11 @@ class ThaiText:
     _tokenizer: Tokenizer = field(init=False, repr=False)
     _phrase_re: re.Pattern[str] | None = field(init=False, repr=False)
     _parts: dict[str, list[str]] = field(init=False, repr=False)
+    _base: Tokenizer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         base = thai_words()
-        base_tokenizer = Tokenizer(custom_dict=base, engine="newmm")
+        self._base = base_tokenizer = Tokenizer(custom_dict=base, engine="newmm")
         kb_terms = {
             t for term in self.extra_terms for t in normalize(term).split() if _THAI.search(t)
         }
@@ -138,6 +139,10 @@ class ThaiText:
             else:
                 words.append(run)
         return words
+
+    def dictionary_parts(self, word: str) -> list[str]:
+        """The word cut with pythainlp's own dictionary only (no knowledge-base terms)."""
+        return [p for p in self._base.word_tokenize(word) if p.strip()]
 
     def expand(self, word: str) -> list[str]:
         """Canonical tokens of one segmented word: none for a particle; compounds add parts."""

@@ -9,19 +9,19 @@ from tests.conftest import ROOT
 
 QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
 
-TOP1 = 0.64
+TOP1 = 0.62
 TOP3 = 0.92
 REJECTION = 0.95
 # Per-tag top-1 floors (rejection for out-of-scope), a few points under today's figures.
 TAG_FLOORS = {
-    "dialect": 0.72,
-    "digits": 0.55,
-    "english": 0.75,
-    "mixed": 0.75,
-    "nospace": 0.68,
-    "paraphrase": 0.30,
-    "short": 0.80,
-    "typo": 0.73,
+    "dialect": 0.70,
+    "digits": 0.52,
+    "english": 0.74,
+    "mixed": 0.73,
+    "nospace": 0.66,
+    "paraphrase": 0.28,
+    "short": 0.82,
+    "typo": 0.76,
     OUT_OF_SCOPE: 0.95,
 }
 
