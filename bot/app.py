@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defau
 
 from bot import texts
 from bot.config import Settings
+from bot.signups import Signups
 from bot.store import Store
 from kb.knowledge import Knowledge
 
@@ -32,12 +33,19 @@ class Services:
     settings: Settings
     knowledge: Knowledge
     store: Store | None = None
+    signups_repo: Signups | None = None
 
     @property
     def db(self) -> Store:
         if self.store is None:
             raise RuntimeError("the store is opened in post_init; the application is not running")
         return self.store
+
+    @property
+    def signups(self) -> Signups:
+        if self.signups_repo is None:
+            raise RuntimeError("the store is opened in post_init; the application is not running")
+        return self.signups_repo
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -84,6 +92,7 @@ def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
     svc.store = await Store.open(svc.settings.db_path)
+    svc.signups_repo = Signups(svc.store)
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 
@@ -93,13 +102,14 @@ async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None
     if svc.store is not None:
         await svc.store.close()
         svc.store = None
+        svc.signups_repo = None
 
 
 def build_application(
     settings: Settings, knowledge: Knowledge
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the application; handlers are registered here in one visible order."""
-    from handlers import ask, browse, errors, start
+    from handlers import account, ask, browse, errors, signup, start
 
     app = (
         Application.builder()
@@ -122,8 +132,11 @@ def build_application(
     )
     app.bot_data["svc"] = Services(settings, knowledge)
 
+    signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
+    #                       its flow steps (group -1) see text before it becomes a question
     start.register(app)  # /start, /help, the menu
     browse.register(app)  # /events, /programmes, /activities, details
+    account.register(app)  # /mysignups (see, cancel), /forgetme
     ask.register(app)  # free text: answer, "did you mean", fallback
     errors.register(app)  # must stay last: old buttons, unknown commands, the error handler
     return app

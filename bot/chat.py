@@ -80,7 +80,7 @@ async def chat(
                 flush=True,
             )
             await server.send_text(user_id, "/start")
-            await server.wait_idle(quiet=0.1)
+            await server.wait_idle(quiet=0.3)
             loop = asyncio.get_running_loop()
             while True:
                 print("คุณ> ", end="", file=out, flush=True)
@@ -98,4 +98,4 @@ async def chat(
                     await server.press(user_id, message_id, data)
                 else:
                     await server.send_text(user_id, text)
-                await server.wait_idle(quiet=0.1)
+                await server.wait_idle(quiet=0.3)

@@ -35,6 +35,43 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX questions_by_time ON questions (asked_at)",
     ],
+    [
+        # Personal data lives here only, so /forgetme deletes it in one place (PDPA).
+        """CREATE TABLE people (
+            user_id     INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+            phone       TEXT NOT NULL CHECK (phone GLOB '+66[0-9]*'),
+            consent_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        )""",
+        # entry_id links to the knowledge base; the title is a snapshot so staff still see
+        # what a sign-up was for after an entry is renamed or removed.
+        """CREATE TABLE signups (
+            id           INTEGER PRIMARY KEY,
+            entry_id     TEXT NOT NULL,
+            entry_title  TEXT NOT NULL,
+            user_id      INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            people       INTEGER NOT NULL DEFAULT 1 CHECK (people BETWEEN 1 AND 20),
+            status       TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlist', 'cancelled')),
+            created_at   TEXT NOT NULL,
+            cancelled_at TEXT,
+            promoted_at  TEXT,
+            notify       INTEGER NOT NULL DEFAULT 0  -- 1: a promotion not yet told
+        )""",
+        # One live sign-up per resident and entry: a double tap can never create two.
+        """CREATE UNIQUE INDEX signups_one_live
+            ON signups (entry_id, user_id) WHERE status != 'cancelled'""",
+        "CREATE INDEX signups_by_entry ON signups (entry_id, status, id)",
+        "CREATE INDEX signups_by_user ON signups (user_id)",
+        # A resident's place in a multi-step flow, so it survives a restart.
+        """CREATE TABLE flows (
+            user_id     INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            step        TEXT NOT NULL,
+            data        TEXT NOT NULL DEFAULT '{}',
+            updated_at  TEXT NOT NULL
+        )""",
+    ],
 ]
 
 
@@ -59,7 +96,7 @@ class LoggedQuestion:
 class Store:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
-        self._write_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -83,7 +120,7 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction at a time; BEGIN IMMEDIATE takes the write lock up front."""
-        async with self._write_lock:
+        async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -92,6 +129,12 @@ class Store:
                 raise
             else:
                 await self._db.execute("COMMIT")
+
+    async def query(self, sql: str, args: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        """Read-only query. It waits for any open transaction: on this one connection it
+        would otherwise read that transaction's uncommitted rows."""
+        async with self._lock, self._db.execute(sql, args) as cur:
+            return list(await cur.fetchall())
 
     async def schema_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cur:
@@ -165,8 +208,7 @@ class Store:
             sql += " WHERE outcome = ?"
             args = (outcome,)
         sql += " ORDER BY id DESC LIMIT ?"
-        async with self._db.execute(sql, (*args, limit)) as cur:
-            rows = await cur.fetchall()
+        rows = await self.query(sql, (*args, limit))
         return [
             LoggedQuestion(
                 r["user_id"],

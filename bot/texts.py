@@ -15,6 +15,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("events", "งานและกิจกรรมที่กำลังจะมา"),
     ("programmes", "โครงการสร้างอาชีพและรายได้"),
     ("activities", "กิจกรรมเมืองแห่งการเรียนรู้"),
+    ("mysignups", "การสมัครของฉัน ดูหรือยกเลิก"),
+    ("cancel", "ยกเลิกสิ่งที่ทำค้างอยู่"),
+    ("forgetme", "ลบข้อมูลส่วนตัวของฉัน"),
     ("help", "วิธีใช้บอท"),
 ]
 
@@ -87,6 +90,7 @@ HELP = (
     "• /events งานและกิจกรรมที่กำลังจะมา\n"
     "• /programmes โครงการสร้างอาชีพและรายได้\n"
     "• /activities กิจกรรมเมืองแห่งการเรียนรู้\n"
+    "• /mysignups ดูหรือยกเลิกการสมัคร · /forgetme ลบข้อมูลของฉัน\n"
     "• /start กลับเมนูหลัก"
 )
 
@@ -185,3 +189,150 @@ def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
 def escaped_blocks(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Plain text -> escaped blocks, each short enough to send on its own."""
     return [esc(p) for p in split_plain(text, limit)]
+
+
+# --- sign-ups -----------------------------------------------------------------------------
+BTN_SIGNUP = "📝 สมัคร"
+BTN_CONSENT_YES = "✅ ยินยอม"
+BTN_CONSENT_NO = "ไม่ยินยอม"
+BTN_USE_SAVED = "✅ ยืนยันสมัคร"
+BTN_EDIT_DETAILS = "✏️ แก้ชื่อหรือเบอร์"
+BTN_SHARE_PHONE = "📱 แชร์เบอร์โทรของฉัน"
+BTN_MY_SIGNUPS = "📋 การสมัครของฉัน"
+BTN_CANCEL_SIGNUP = "❌ ยกเลิก"
+BTN_CANCEL_YES = "ยืนยันยกเลิก"
+BTN_CANCEL_NO = "ไม่ยกเลิก"
+BTN_FORGET_YES = "ลบข้อมูลทั้งหมด"
+BTN_FORGET_NO = "ไม่ลบ"
+
+CONSENT = (
+    "<b>ก่อนสมัคร ขออนุญาตเก็บข้อมูลค่ะ</b> (พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล)\n"
+    "• เก็บ: ชื่อ เบอร์โทร และรายการที่สมัคร\n"
+    "• เพื่อ: ติดต่อคุณเรื่องกิจกรรมนี้เท่านั้น\n"
+    "• ใครเห็น: เฉพาะเจ้าหน้าที่ผู้จัดงาน\n"
+    "• ดูข้อมูลได้ที่ /mysignups ลบทั้งหมดได้ที่ /forgetme"
+)
+CONSENT_DECLINED = "ไม่เป็นไรค่ะ 🙏 ไม่ได้เก็บข้อมูลใด ๆ ไว้ หากเปลี่ยนใจ กดสมัครใหม่ได้ทุกเมื่อ"
+
+
+def ask_name(profile_name: str | None) -> str:
+    hint = "\nหรือกดปุ่มด้านล่างเพื่อใช้ชื่อในเทเลแกรม" if profile_name else ""
+    return f"✍️ พิมพ์ <b>ชื่อ-นามสกุล</b> สำหรับลงทะเบียนค่ะ{hint}"
+
+
+def use_profile_name(name: str) -> str:
+    return f"ใช้ชื่อ “{name[:30]}”"
+
+
+BAD_NAME = "ชื่อควรยาว 2–60 ตัวอักษร และไม่มีลิงก์ค่ะ ลองพิมพ์ชื่อ-นามสกุลอีกครั้งนะคะ"
+ASK_PHONE = "📱 ขอ<b>เบอร์โทร</b>ด้วยค่ะ กดปุ่ม “แชร์เบอร์โทรของฉัน” ด้านล่าง\nหรือพิมพ์เบอร์ เช่น 081-234-5678"
+BAD_PHONE = (
+    "เบอร์นี้ไม่ถูกต้องค่ะ 🙏 ต้องเป็นเบอร์ไทย 10 หลัก เช่น 081-234-5678 หรือ 0812345678 "
+    "(เบอร์บ้าน 9 หลัก เช่น 043-123-456 ก็ได้)\nลองใหม่อีกครั้ง หรือกดปุ่มแชร์เบอร์โทรค่ะ"
+)
+
+
+def phone_saved(phone: str) -> str:
+    return f"✅ บันทึกเบอร์ {phone} แล้วค่ะ"
+
+
+def ask_people(limit: int) -> str:
+    return f"👥 ไปกี่คนคะ (รวมตัวคุณเอง สูงสุด {limit} คน)"
+
+
+def confirm_saved(name: str, phone: str, title: str) -> str:
+    return f"สมัคร <b>{esc(title)}</b>\nด้วยข้อมูลเดิมนี้ไหมคะ\n👤 {esc(name)}\n📱 {phone}"
+
+
+def confirmed(
+    title: str, when: str | None, where: str | None, name: str, phone: str, people: int
+) -> str:
+    lines = [f"✅ <b>ยืนยันการสมัคร</b>\n<b>{esc(title)}</b>"]
+    if when:
+        lines.append(f"{WHEN}{when}")
+    if where:
+        lines.append(f"{WHERE}{esc(where)}")
+    lines.append(f"👤 {esc(name)} · 📱 {phone}" + (f" · 👥 {people} คน" if people > 1 else ""))
+    lines.append("ดูหรือยกเลิกได้ที่ /mysignups")
+    return "\n".join(lines)
+
+
+def waitlisted(title: str, position: int) -> str:
+    return (
+        f"🕒 <b>รายชื่อสำรอง ลำดับที่ {position}</b>\n<b>{esc(title)}</b>\n"
+        "ตอนนี้ที่นั่งเต็มแล้วค่ะ ถ้ามีคนยกเลิก บอทจะแจ้งคุณทันที\n"
+        "ดูหรือยกเลิกได้ที่ /mysignups"
+    )
+
+
+def already(title: str, position: int | None) -> str:
+    state = f"อยู่ในรายชื่อสำรองลำดับที่ {position}" if position else "ได้ที่นั่งแล้ว"
+    return f"ℹ️ <b>คุณสมัครแล้ว</b>ค่ะ\n<b>{esc(title)}</b> ({state})\nดูได้ที่ /mysignups"
+
+
+def promoted(text: str) -> str:
+    return "🎉 มีที่ว่างแล้วค่ะ คุณได้เลื่อนจากรายชื่อสำรอง\n" + text
+
+
+SIGNUP_CLOSED = "ขออภัยค่ะ กิจกรรมนี้ไม่เปิดรับสมัครผ่านบอท"
+SIGNUP_PAST = "ขออภัยค่ะ กิจกรรมนี้ผ่านไปแล้ว ดูกิจกรรมอื่นได้ที่ /events"
+SIGNUP_UNKNOWN = "ไม่พบกิจกรรมนี้ค่ะ อาจถูกยกเลิกหรือลิงก์ไม่ถูกต้อง ดูกิจกรรมที่เปิดรับได้ที่ /events"
+FLOW_EXPIRED = "การสมัครนี้หมดเวลาหรือเสร็จไปแล้วค่ะ เริ่มใหม่ได้จากปุ่ม “สมัคร” ใต้กิจกรรม"
+FLOW_CANCELLED = "ยกเลิกการสมัครที่ทำค้างไว้แล้วค่ะ ไม่ได้บันทึกอะไรเพิ่ม"
+NOTHING_TO_CANCEL = "ตอนนี้ไม่มีอะไรค้างอยู่ค่ะ"
+
+
+def flow_paused(step_hint: str) -> str:
+    return f"⏸ ยังสมัครค้างอยู่นะคะ: {step_hint} หรือพิมพ์ /cancel เพื่อยกเลิก"
+
+
+HINT_NAME = "พิมพ์ชื่อ-นามสกุล"
+HINT_PHONE = "ส่งเบอร์โทร"
+HINT_BUTTONS = "กดปุ่มในข้อความด้านบน"
+
+# --- my sign-ups and privacy ----------------------------------------------------------------
+MY_SIGNUPS_EMPTY = "ยังไม่มีการสมัครค่ะ ดูกิจกรรมที่เปิดรับได้ที่ /events"
+
+
+def my_details(name: str, phone: str) -> str:
+    return f"ข้อมูลของคุณ: 👤 {esc(name)} · 📱 {phone}\nลบข้อมูลทั้งหมดได้ที่ /forgetme"
+
+
+def my_signup_line(n: int, title: str, when: str | None, position: int | None, people: int) -> str:
+    state = f"🕒 สำรองลำดับที่ {position}" if position else "✅ ยืนยันแล้ว"
+    extra = f" · 👥 {people} คน" if people > 1 else ""
+    date = f"\n    {WHEN}{when}" if when else ""
+    return f"{n}. <b>{esc(title)}</b>{date}\n    {state}{extra}"
+
+
+MY_SIGNUPS_TITLE = "📋 <b>การสมัครของฉัน</b>"
+
+
+def cancel_question(title: str) -> str:
+    return f"ยกเลิกการสมัคร <b>{esc(title)}</b> ใช่ไหมคะ?"
+
+
+def cancelled(title: str) -> str:
+    return f"ยกเลิกการสมัคร <b>{esc(title)}</b> แล้วค่ะ"
+
+
+CANCEL_KEPT = "ไม่ยกเลิกค่ะ การสมัครยังอยู่เหมือนเดิม"
+SIGNUP_NOT_FOUND = "ไม่พบการสมัครนี้ค่ะ อาจยกเลิกไปแล้ว ดูรายการล่าสุดที่ /mysignups"
+FORGET_QUESTION = (
+    "ลบข้อมูลของคุณทั้งหมดใช่ไหมคะ? ชื่อ เบอร์โทร การสมัครทุกรายการ และคำถามที่เคยถาม "
+    "จะถูกลบถาวร ที่นั่งที่จองไว้จะส่งต่อให้คนในรายชื่อสำรอง"
+)
+FORGET_KEPT = "ไม่ลบค่ะ ข้อมูลยังอยู่เหมือนเดิม"
+
+
+def forgotten(had_details: bool, signups: int, questions: int) -> str:
+    if not (had_details or signups or questions):
+        return "บอทไม่มีข้อมูลส่วนตัวของคุณเก็บไว้ค่ะ ✅"
+    parts = []
+    if had_details:
+        parts.append("ชื่อและเบอร์โทร")
+    if signups:
+        parts.append(f"การสมัคร {signups} รายการ")
+    if questions:
+        parts.append(f"คำถาม {questions} ข้อ")
+    return "🗑 ลบแล้วค่ะ: " + ", ".join(parts)

@@ -14,6 +14,7 @@ from handlers.common import (
     cb_args,
     cb_pattern,
     entry_blocks,
+    entry_keyboard,
     menu_keyboard,
     menu_row,
     send_blocks,
@@ -26,6 +27,11 @@ from kb.matcher import Outcome
 
 
 async def ask_message(update: Update, context: Context) -> None:
+    await answer_question(update, context)
+
+
+async def answer_question(update: Update, context: Context) -> None:
+    """Answer the message's text: the entry, "did you mean" buttons, or the fallback."""
     message = update.effective_message
     if message is None or not message.text:
         return
@@ -39,9 +45,7 @@ async def ask_message(update: Update, context: Context) -> None:
     if result.outcome is Outcome.ANSWER and result.answer_id is not None:
         entry = knowledge.kb.get(result.answer_id)
         if entry is not None:
-            await send_blocks(
-                message, entry_blocks(entry, context), InlineKeyboardMarkup([menu_row()])
-            )
+            await send_blocks(message, entry_blocks(entry, context), entry_keyboard(entry, context))
             return
     if result.outcome is Outcome.SUGGEST:
         rows = []
@@ -68,7 +72,7 @@ async def ask_suggestion_button(update: Update, context: Context) -> None:
     if entry is None:
         await show(update, [texts.ENTRY_GONE if args else texts.OLD_BUTTON], menu_keyboard())
         return
-    await show(update, entry_blocks(entry, context), InlineKeyboardMarkup([menu_row()]))
+    await show(update, entry_blocks(entry, context), entry_keyboard(entry, context))
 
 
 async def ask_none_button(update: Update, context: Context) -> None:

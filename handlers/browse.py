@@ -15,6 +15,7 @@ from handlers.common import (
     cb_args,
     cb_pattern,
     entry_blocks,
+    entry_keyboard,
     menu_keyboard,
     menu_row,
     now,
@@ -115,17 +116,6 @@ async def browse_list_button(update: Update, context: Context) -> None:
     await show(update, *view)
 
 
-def details_keyboard(entry: Entry, back: str) -> InlineKeyboardMarkup:
-    """Back to the list page the resident came from ("ev0"), or to the menu."""
-    rows: list[list[InlineKeyboardButton]] = []
-    key, page = back[:2], back[2:]
-    if key in texts.LIST_TITLES and page.isdigit():
-        rows.append([button(texts.BTN_BACK, "l", key, page), *menu_row()])
-    else:
-        rows.append(menu_row())
-    return InlineKeyboardMarkup(rows)
-
-
 async def browse_details_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -138,7 +128,7 @@ async def browse_details_button(update: Update, context: Context) -> None:
     elif entry is None:
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
     else:
-        await show(update, entry_blocks(entry, context), details_keyboard(entry, args[1]))
+        await show(update, entry_blocks(entry, context), entry_keyboard(entry, context, args[1]))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -71,6 +71,19 @@ def menu_row() -> list[InlineKeyboardButton]:
     return [button(texts.BTN_MENU, "m")]
 
 
+def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> InlineKeyboardMarkup:
+    """Under an entry's details: sign up (when open), then back to its list page or the menu."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if entry.signup and (entry.starts is None or entry.starts > now(context)):
+        rows.append([button(texts.BTN_SIGNUP, "su", entry.id)])
+    key, page = (back[:2], back[2:]) if back else ("", "")
+    if key in texts.LIST_TITLES and page.isdigit():
+        rows.append([button(texts.BTN_BACK, "l", key, page), *menu_row()])
+    else:
+        rows.append(menu_row())
+    return InlineKeyboardMarkup(rows)
+
+
 def entry_blocks(entry: Entry, context: Context) -> list[str]:
     """The details of an entry as HTML blocks (escaped), ready for `send_blocks`."""
     settings = svc(context).settings

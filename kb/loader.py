@@ -19,7 +19,17 @@ from kb.model import Entry, Kind, KnowledgeBase
 
 ID_RE = re.compile(r"[a-z0-9-]{1,40}")
 REQUIRED = ("id", "kind", "title", "questions", "answer")
-OPTIONAL = ("keywords", "starts", "ends", "location", "capacity", "signup", "contact", "url")
+OPTIONAL = (
+    "keywords",
+    "starts",
+    "ends",
+    "location",
+    "capacity",
+    "signup",
+    "max_people",
+    "contact",
+    "url",
+)
 ALLOWED = frozenset(REQUIRED + OPTIONAL)
 
 
@@ -252,6 +262,13 @@ def _entry(
         elif not signup:
             fail("capacity", "'capacity' needs 'signup: true'")
 
+    max_people = raw.get("max_people", 1)
+    if isinstance(max_people, bool) or not isinstance(max_people, int) or not 1 <= max_people <= 20:
+        fail("max_people", "'max_people' must be a whole number from 1 to 20")
+        max_people = 1
+    elif max_people > 1 and not signup:
+        fail("max_people", "'max_people' needs 'signup: true'")
+
     if len(problems) > before or entry_id is None or title is None or answer is None:
         return None
     return Entry(
@@ -266,6 +283,7 @@ def _entry(
         location=location,
         capacity=capacity,
         signup=signup,
+        max_people=max_people,
         contact=contact,
         url=url,
         source=f"{name}:{line}",

@@ -131,6 +131,7 @@ class Matcher:
         self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
         self._general: dict[str, float] = {}
         self._bigram_surface: dict[str, set[str]] = defaultdict(set)
+        _background()  # load the corpus frequencies now, not on a resident's first question
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index

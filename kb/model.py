@@ -28,6 +28,7 @@ class Entry:
     location: str | None = None
     capacity: int | None = None
     signup: bool = False
+    max_people: int = 1  # seats one sign-up may take (a parent with children)
     contact: str | None = None
     url: str | None = None
     source: str = ""  # "file:line", for messages to organisers
