@@ -17,10 +17,11 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
+from telegram.ext import Application, BaseUpdateProcessor, Defaults
 
 from bot import texts
 from bot.config import Settings
+from bot.ratelimit import TelegramRateLimiter
 from bot.signups import Signups
 from bot.store import Store
 from kb.knowledge import Knowledge
@@ -123,8 +124,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # max_retries defaults to 0, which turns every 429 into an error for the user.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(TelegramRateLimiter())
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -144,10 +144,14 @@ _TAG = re.compile(r"<[^>]+>")
 TELEGRAM_LIMIT = 4096
 
 
+def plain(html_text: str) -> str:
+    """The text a resident sees for our HTML (Telegram also trims it)."""
+    return html.unescape(_TAG.sub("", html_text)).strip()
+
+
 def visible_length(html_text: str) -> int:
     """Length Telegram counts (UTF-16 code units of the text after entity parsing)."""
-    plain = html.unescape(_TAG.sub("", html_text))
-    return len(plain.encode("utf-16-le")) // 2
+    return len(plain(html_text).encode("utf-16-le")) // 2
 
 
 def split_plain(text: str, limit: int) -> list[str]:

@@ -127,6 +127,9 @@ async def show(
     query = update.callback_query
     chunks = texts.pack(blocks)
     if query is not None and len(chunks) == 1 and message.text is not None:
+        # Telegram refuses an edit that changes nothing (the same button pressed twice).
+        if message.text == texts.plain(chunks[0]) and message.reply_markup == markup:
+            return
         try:
             await message.edit_text(chunks[0], reply_markup=markup)
             return

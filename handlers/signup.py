@@ -164,8 +164,8 @@ async def begin(update: Update, context: Context, entry_id: str) -> None:
         texts.confirm_saved(person.name, display_phone(person.phone), entry.title),
         reply_markup=InlineKeyboardMarkup(
             [
-                [button(texts.BTN_USE_SAVED, "ok")],
-                [button(texts.BTN_EDIT_DETAILS, "ed")],
+                [button(texts.BTN_USE_SAVED, "ok", entry.id)],
+                [button(texts.BTN_EDIT_DETAILS, "ed", entry.id)],
                 menu_row(),
             ]
         ),
@@ -239,36 +239,28 @@ async def ask_for_phone(message: Message, context: Context, user_id: int, flow: 
     )
 
 
-async def after_details(message: Message, context: Context, user_id: int, flow: Flow) -> None:
-    """Name and phone known: ask the party size if the entry allows more, else sign up."""
+async def after_details(update: Update, context: Context, user_id: int, flow: Flow) -> None:
+    """Name and phone known: ask the party size if the entry allows more, else sign up.
+
+    From a button, the answer replaces the message in place (one call per tap, and no stale
+    button left to press twice); from typed text it is a new message."""
     entry, problem = entry_gate(context, flow.data["entry"])
     if entry is None:
         await svc(context).signups.end_flow(user_id)
-        await message.chat.send_message(
-            problem or texts.SIGNUP_UNKNOWN, reply_markup=after_keyboard()
-        )
+        await show(update, [problem or texts.SIGNUP_UNKNOWN], after_keyboard())
         return
     if entry.max_people > 1 and "people" not in flow.data:
         await svc(context).signups.save_flow(user_id, FLOW, "people", flow.data)
         numbers = [button(str(n), "pp", n) for n in range(1, entry.max_people + 1)]
         rows = [numbers[i : i + 5] for i in range(0, len(numbers), 5)]
-        await message.chat.send_message(
-            texts.ask_people(entry.max_people), reply_markup=InlineKeyboardMarkup(rows)
-        )
+        await show(update, [texts.ask_people(entry.max_people)], InlineKeyboardMarkup(rows))
         return
-    await finish(message, context, user_id, flow.data, entry)
-
-
-async def finish(
-    message: Message, context: Context, user_id: int, data: dict[str, Any], entry: Entry
-) -> None:
-    people = int(data.get("people", 1))
+    people = int(flow.data.get("people", 1))
+    name, phone = flow.data["name"], flow.data["phone"]
     outcome = await svc(context).signups.sign_up(
-        user_id, data["name"], data["phone"], entry.id, entry.title, entry.capacity, people
+        user_id, name, phone, entry.id, entry.title, entry.capacity, people
     )
-    await message.chat.send_message(
-        outcome_text(context, outcome, data["name"], data["phone"]), reply_markup=after_keyboard()
-    )
+    await show(update, [outcome_text(context, outcome, name, phone)], after_keyboard())
 
 
 async def signup_consent_button(update: Update, context: Context) -> None:
@@ -297,17 +289,29 @@ async def signup_saved_button(update: Update, context: Context) -> None:
     if query is None or user is None or message is None:
         return
     await query.answer()
+    edit = cb_args(query.data, "ed", 1)
+    args = edit or cb_args(query.data, "ok", 1)
     flow = await _flow(update, context)
-    if flow is None or flow.step not in ("saved", "people"):
-        await _stale(update)
+    if args is None or flow is None or flow.step != "saved" or flow.data["entry"] != args[0]:
+        # Already done (a second tap, or the same tap seen again after a restart): say how
+        # things stand rather than "expired".
+        live = None
+        if args is not None:
+            live = next(
+                (x for x in await svc(context).signups.of_user(user.id) if x.entry_id == args[0]),
+                None,
+            )
+        if live is not None:
+            await show(update, [texts.already(live.entry_title, live.position)], after_keyboard())
+        else:
+            await _stale(update)
         return
-    if cb_args(query.data, "ed", 0) is not None:
+    if edit is not None:
         flow.data.pop("people", None)
         await show(update, [texts.BTN_EDIT_DETAILS])
         await ask_for_name(update, context, flow)
         return
-    await message.edit_reply_markup(None)
-    await after_details(message, context, user.id, flow)
+    await after_details(update, context, user.id, flow)
 
 
 async def signup_profile_name_button(update: Update, context: Context) -> None:
@@ -344,8 +348,7 @@ async def signup_people_button(update: Update, context: Context) -> None:
         await _stale(update)
         return
     flow.data["people"] = people
-    await show(update, [f"{texts.ask_people(entry.max_people)} → {people}"])
-    await after_details(message, context, user.id, flow)
+    await after_details(update, context, user.id, flow)
 
 
 async def signup_flow_message(update: Update, context: Context) -> None:
@@ -377,7 +380,7 @@ async def signup_flow_message(update: Update, context: Context) -> None:
             await message.reply_text(
                 texts.phone_saved(display_phone(phone)), reply_markup=ReplyKeyboardRemove()
             )
-            await after_details(message, context, user.id, flow)
+            await after_details(update, context, user.id, flow)
         elif (
             message.text is not None
             and not re.search(r"[0-9๐-๙]", text)
@@ -424,7 +427,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("cancel", signup_cancel_command))
     app.add_handler(CallbackQueryHandler(signup_button, pattern=cb_pattern("su")))
     app.add_handler(CallbackQueryHandler(signup_consent_button, pattern=cb_pattern("cs")))
-    app.add_handler(CallbackQueryHandler(signup_saved_button, pattern=r"^a:(ok|ed)$"))
+    app.add_handler(CallbackQueryHandler(signup_saved_button, pattern=r"^a:(ok|ed):"))
     app.add_handler(CallbackQueryHandler(signup_profile_name_button, pattern=cb_pattern("nm")))
     app.add_handler(CallbackQueryHandler(signup_people_button, pattern=cb_pattern("pp")))
     private = filters.ChatType.PRIVATE

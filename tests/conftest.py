@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -69,8 +70,54 @@ class BotEnv:
     async def tap(self, user_id: int, message: SentMessage, data: str) -> SentMessage:
         """Press a button; return the same message after the bot edited it."""
         before = message.edit_count
-        query_id = await self.server.press(user_id, message.message_id, data)
-        await self.server.wait_for_callback_answer(query_id)
-        await self.server.wait_idle(quiet=0.05)
+        await self.press(user_id, message, data)
         assert message.edit_count > before or message.deleted, "the bot did not update the message"
         return message
+
+    async def press(
+        self,
+        user_id: int,
+        message: SentMessage,
+        data: str,
+        until: str | None = None,
+        force: bool = False,
+    ) -> list[SentMessage]:
+        """Press a button; return the messages the bot sent in answer (edits stay in place).
+
+        `force` presses data the message does not offer (a forged or outdated button)."""
+        before = len(self.server.messages(user_id))
+        query_id = await self.server.press(user_id, message.message_id, data, force=force)
+        await self.server.wait_for_callback_answer(query_id)
+        return await self._settle(user_id, before, until, message)
+
+    async def send(self, user_id: int, text: str, until: str | None = None) -> list[SentMessage]:
+        """Send text as the resident; return every message the bot sent in answer.
+
+        `until`: text the last answer contains. The bot may hold a message back to respect
+        Telegram's per-chat limit, so a quiet moment alone does not prove it is done."""
+        before = len(self.server.messages(user_id))
+        await self.server.send_text(user_id, text)
+        return await self._settle(user_id, before, until)
+
+    async def share_contact(
+        self, user_id: int, phone: str, until: str | None = None
+    ) -> list[SentMessage]:
+        before = len(self.server.messages(user_id))
+        await self.server.send_contact(user_id, phone_number=phone, first_name="x", user_id=user_id)
+        return await self._settle(user_id, before, until)
+
+    async def _settle(
+        self, user_id: int, before: int, until: str | None, edited: SentMessage | None = None
+    ) -> list[SentMessage]:
+        deadline = asyncio.get_running_loop().time() + 15
+        edits = edited.edit_count if edited is not None else 0
+        while True:
+            await self.server.wait_idle(quiet=0.2)
+            new = self.server.messages(user_id)[before:]
+            seen = [m.text for m in new] + ([edited.text] if edited is not None else [])
+            answered = bool(new) or (edited is not None and edited.edit_count > edits)
+            if (until is None and answered) or (until and any(until in t for t in seen)):
+                return new
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no answer containing {until!r}; got {seen}")
+            await asyncio.sleep(0.1)

@@ -218,9 +218,7 @@ async def test_long_answer_is_split_cleanly(tmp_path: Path) -> None:
 async def test_unknown_or_forged_callback(bot_env: BotEnv, data: str, expected: str) -> None:
     bot_env.server.user(RESIDENT)
     menu = await bot_env.say(RESIDENT, "/start")
-    query_id = await bot_env.server.press(RESIDENT, menu.message_id, data, force=True)
-    await bot_env.server.wait_for_callback_answer(query_id)  # no endless spinner
-    await bot_env.server.wait_idle(quiet=0.05)
+    await bot_env.press(RESIDENT, menu, data, until=expected, force=True)
     assert menu.text == expected
     assert texts.BTN_EVENTS in menu.button_texts()
 

@@ -1,0 +1,165 @@
+"""Sign-ups in the store: seats, waiting list, promotion, erasure, concurrency; phone numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.phone import display_phone, normalize_phone
+from bot.signups import Result, Signups, Status
+from bot.store import Store
+
+
+@pytest.fixture
+async def repo(tmp_path: Path) -> AsyncIterator[Signups]:
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        yield Signups(store)
+    finally:
+        await store.close()
+
+
+def unlimited(_: str) -> int | None:
+    return None
+
+
+async def join(
+    repo: Signups, user: int, entry: str = "ev", capacity: int | None = 2, people: int = 1
+):  # type: ignore[no-untyped-def]
+    return await repo.sign_up(
+        user, f"คน {user}", "+66812345678", entry, "งานทดสอบ", capacity, people
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("081-234-5678", "+66812345678"),
+        ("0812345678", "+66812345678"),
+        ("+66 81 234 5678", "+66812345678"),
+        ("66812345678", "+66812345678"),
+        ("๐๘๑-๒๓๔-๕๖๗๘", "+66812345678"),
+        ("(081) 234 5678", "+66812345678"),
+        ("043-123-456", "+6643123456"),  # Khon Kaen landline
+        ("02-123-4567", "+6621234567"),
+    ],
+)
+def test_thai_numbers_as_people_write_them(typed: str, stored: str) -> None:
+    assert normalize_phone(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["12345", "081-234-567", "08123456789", "0112345678", "abc", "", "+1 415 555 0100"]
+)
+def test_not_a_thai_number(typed: str) -> None:
+    assert normalize_phone(typed) is None
+
+
+def test_display() -> None:
+    assert display_phone("+66812345678") == "081-234-5678"
+    assert display_phone("+6643123456") == "043-123-456"
+    assert display_phone("+6621234567") == "02-123-4567"
+
+
+async def test_seats_then_waiting_list_then_already(repo: Signups) -> None:
+    assert (await join(repo, 1)).result is Result.CONFIRMED
+    assert (await join(repo, 2)).result is Result.CONFIRMED
+    third = await join(repo, 3)
+    assert third.result is Result.WAITLISTED and third.signup.position == 1
+    fourth = await join(repo, 4)
+    assert fourth.signup.position == 2
+    again = await join(repo, 3)
+    assert again.result is Result.ALREADY and again.signup.position == 1
+    assert len(await repo.for_entry("ev")) == 4  # nothing duplicated
+
+
+async def test_cancel_promotes_first_in_line_and_is_told_once(repo: Signups) -> None:
+    first = (await join(repo, 1)).signup
+    await join(repo, 2)
+    await join(repo, 3)
+    await join(repo, 4)
+
+    def cap(_: str) -> int:
+        return 2
+
+    cancelled, promoted = await repo.cancel(first.id, 1, cap)
+    assert cancelled is not None and cancelled.status is Status.CANCELLED
+    assert [p.user_id for p in promoted] == [3]
+    assert [s.position for s in await repo.of_user(4)] == [1]
+    assert [s.user_id for s in await repo.unnotified()] == [3]
+    await repo.mark_notified(promoted[0].id)
+    assert await repo.unnotified() == []
+    # Not theirs, or already cancelled: nothing happens.
+    assert await repo.cancel(first.id, 1, cap) == (None, [])
+    other = (await repo.of_user(2))[0]
+    assert await repo.cancel(other.id, 99, cap) == (None, [])
+
+
+async def test_waiting_list_is_strictly_first_come_first_served(repo: Signups) -> None:
+    a = (await join(repo, 1, capacity=3, people=3)).signup
+    await join(repo, 2, capacity=3, people=2)  # waits first
+    await join(repo, 3, capacity=3, people=1)  # waits second; must not jump ahead
+    _, promoted = await repo.cancel(a.id, 1, lambda _: 3)
+    assert [p.user_id for p in promoted] == [2, 3]
+
+
+async def test_removed_entry_promotes_nobody_but_keeps_its_signups(repo: Signups) -> None:
+    a = (await join(repo, 1, capacity=1)).signup
+    await join(repo, 2, capacity=1)
+    _, promoted = await repo.cancel(a.id, 1, lambda _: 0)
+    assert promoted == []
+    assert len(await repo.for_entry("ev")) == 2
+
+
+async def test_forget_deletes_everything_and_frees_the_seat(repo: Signups) -> None:
+    await join(repo, 1, capacity=1)
+    await join(repo, 2, capacity=1)
+    await join(repo, 1, entry="other", capacity=None)
+    await repo.store.log_question(1, "ถาม", "fallback", None, 0.1)
+    await repo.save_flow(1, "signup", "name", {"entry": "x"})
+    gone = await repo.forget(1, lambda _: 1)
+    assert (gone.had_details, gone.signups, gone.questions) == (True, 2, 1)
+    assert [p.user_id for p in gone.promoted] == [2]
+    assert await repo.person(1) is None
+    assert await repo.of_user(1) == []
+    assert await repo.store.questions() == []
+    nothing = await repo.forget(1, unlimited)
+    assert (nothing.had_details, nothing.signups, nothing.questions) == (False, 0, 0)
+
+
+async def test_flows_expire(repo: Signups) -> None:
+    from datetime import timedelta
+
+    await repo.save_flow(5, "signup", "phone", {"entry": "ev", "name": "ก <b>&"})
+    flow = await repo.flow(5, timedelta(minutes=30))
+    assert flow is not None and flow.data["name"] == "ก <b>&"
+    assert await repo.flow(5, timedelta(seconds=-1)) is None  # idle longer than the ttl
+    assert await repo.flow(5, timedelta(minutes=30)) is None  # and it is gone
+
+
+async def test_signing_up_ends_the_flow(repo: Signups) -> None:
+    from datetime import timedelta
+
+    await repo.save_flow(1, "signup", "phone", {"entry": "ev"})
+    await join(repo, 1)
+    assert await repo.flow(1, timedelta(minutes=30)) is None
+
+
+async def test_150_at_once_for_80_seats(repo: Signups) -> None:
+    """The store alone: every seat decision is one transaction."""
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(join(repo, u, capacity=80) for u in range(1, 151)))
+    elapsed = time.perf_counter() - started
+    confirmed = [o for o in outcomes if o.result is Result.CONFIRMED]
+    waiting = sorted(
+        (o for o in outcomes if o.result is Result.WAITLISTED), key=lambda o: o.signup.id
+    )
+    assert len(confirmed) == 80 and len(waiting) == 70
+    assert [o.signup.position for o in waiting] == list(range(1, 71))
+    rows = await repo.for_entry("ev")
+    assert len({r.user_id for r in rows}) == len(rows) == 150
+    print(f"store alone: {150 / elapsed:.0f} sign-ups/s")
