@@ -11,7 +11,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.phone import display_phone
 from bot.signups import Signup
-from handlers.common import Context, button, cb_args, cb_pattern, menu_row, show, svc, truncate
+from handlers.common import (
+    Context,
+    acknowledge,
+    button,
+    cb_args,
+    cb_pattern,
+    menu_row,
+    show,
+    svc,
+    truncate,
+)
 from handlers.signup import after_keyboard, capacity_of, notify_promotions
 
 
@@ -67,7 +77,7 @@ async def account_my_signups_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await account_my_signups_command(update, context)
 
 
@@ -77,7 +87,7 @@ async def account_cancel_button(update: Update, context: Context) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "cx", 1)
     signup = await svc(context).signups.get(int(args[0])) if args and args[0].isdigit() else None
     if signup is None or signup.user_id != user.id or signup.cancelled_at is not None:
@@ -97,7 +107,7 @@ async def account_cancel_confirm_button(update: Update, context: Context) -> Non
     user = update.effective_user
     if query is None or user is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "cy", 1)
     if args is None or not args[0].isdigit():
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
@@ -116,7 +126,7 @@ async def account_cancel_keep_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await show(update, [texts.CANCEL_KEPT], after_keyboard())
 
 
@@ -135,7 +145,7 @@ async def account_forget_button(update: Update, context: Context) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "fg", 1)
     if args is None or args[0] != "y":
         await show(update, [texts.FORGET_KEPT], InlineKeyboardMarkup([menu_row()]))

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import texts
 from handlers.common import (
     Context,
+    acknowledge,
     button,
     cb_args,
     cb_pattern,
@@ -66,7 +67,7 @@ async def ask_suggestion_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "s", 1)
     entry = svc(context).knowledge.kb.get(args[0]) if args else None
     if entry is None:
@@ -79,7 +80,7 @@ async def ask_none_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "n", 1)
     if args is None or not args[0].isdigit():
         await show(update, [texts.OLD_BUTTON], menu_keyboard())
@@ -93,7 +94,7 @@ async def ask_prompt_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await show(update, [texts.ASK_PROMPT], InlineKeyboardMarkup([menu_row()]))
 
 

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from handlers.common import (
     Context,
+    acknowledge,
     button,
     cb_args,
     cb_pattern,
@@ -105,7 +106,7 @@ async def browse_list_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "l", 2)
     view = None
     if args is not None and args[1].isdigit():
@@ -120,7 +121,7 @@ async def browse_details_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "d", 2)
     entry = svc(context).knowledge.kb.get(args[0]) if args else None
     if args is None:

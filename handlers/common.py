@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -13,6 +14,7 @@ from bot.app import Services
 from kb.model import Entry
 
 Context = ContextTypes.DEFAULT_TYPE
+log = logging.getLogger(__name__)
 
 # Callback data: "<version>:<action>:<args...>". The version lets us change the layout later
 # and recognise buttons on old messages instead of misreading them.
@@ -140,6 +142,15 @@ async def show(
                 return
             raise
     await send_blocks(message, blocks, markup)
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner. Telegram refuses answers to queries older than a few
+    seconds (taps delivered again after a restart): the tap itself must still be handled."""
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        log.info("callback query not answered: %s", exc)
 
 
 def user_id(update: Update) -> int | None:

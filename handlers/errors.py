@@ -10,7 +10,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import texts
-from handlers.common import Context, menu_keyboard, show
+from handlers.common import Context, acknowledge, menu_keyboard, show
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ async def errors_stale_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     log.info("unknown callback data %r", (query.data or "")[:80])
     await show(update, [texts.OLD_BUTTON], menu_keyboard())
 

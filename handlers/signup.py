@@ -33,7 +33,17 @@ from bot import texts
 from bot.phone import display_phone, normalize_phone
 from bot.signups import Flow, Result, Signup, SignupOutcome
 from handlers.ask import answer_question
-from handlers.common import Context, button, cb_args, cb_pattern, menu_row, now, show, svc
+from handlers.common import (
+    Context,
+    acknowledge,
+    button,
+    cb_args,
+    cb_pattern,
+    menu_row,
+    now,
+    show,
+    svc,
+)
 from kb.matcher import Outcome
 from kb.model import Entry
 
@@ -176,7 +186,7 @@ async def signup_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "su", 1)
     if args is None:
         await show(update, [texts.OLD_BUTTON], after_keyboard())
@@ -267,7 +277,7 @@ async def signup_consent_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "cs", 1)
     flow = await _flow(update, context, "consent")
     if args is None or args[0] not in ("y", "n") or flow is None:
@@ -288,7 +298,7 @@ async def signup_saved_button(update: Update, context: Context) -> None:
     message = update.effective_message
     if query is None or user is None or message is None:
         return
-    await query.answer()
+    await acknowledge(query)
     edit = cb_args(query.data, "ed", 1)
     args = edit or cb_args(query.data, "ok", 1)
     flow = await _flow(update, context)
@@ -320,7 +330,7 @@ async def signup_profile_name_button(update: Update, context: Context) -> None:
     message = update.effective_message
     if query is None or user is None or message is None:
         return
-    await query.answer()
+    await acknowledge(query)
     flow = await _flow(update, context, "name")
     if flow is None or not user.full_name.strip():
         await _stale(update)
@@ -336,7 +346,7 @@ async def signup_people_button(update: Update, context: Context) -> None:
     message = update.effective_message
     if query is None or user is None or message is None:
         return
-    await query.answer()
+    await acknowledge(query)
     args = cb_args(query.data, "pp", 1)
     flow = await _flow(update, context, "people")
     entry = svc(context).knowledge.kb.get(flow.data["entry"]) if flow else None

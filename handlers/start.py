@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
-from handlers.common import Context, cb_pattern, menu_keyboard, menu_row, show, svc
+from handlers.common import Context, acknowledge, cb_pattern, menu_keyboard, menu_row, show, svc
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -31,7 +31,7 @@ async def menu_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await show(update, [texts.MENU_TITLE], menu_keyboard())
 
 
@@ -39,7 +39,7 @@ async def help_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await help_command(update, context)
 
 
