@@ -64,6 +64,7 @@ def menu_keyboard() -> InlineKeyboardMarkup:
             [button(texts.BTN_EVENTS, "l", "ev", 0)],
             [button(texts.BTN_PROGRAMMES, "l", "pg", 0)],
             [button(texts.BTN_ACTIVITIES, "l", "ac", 0)],
+            [button(texts.BTN_MY_SIGNUPS, "ms")],
             [button(texts.BTN_ASK, "q"), button(texts.BTN_HELP, "h")],
         ]
     )

@@ -25,6 +25,7 @@ async def test_start_greets_and_shows_the_menu(bot_env: BotEnv) -> None:
         texts.BTN_EVENTS,
         texts.BTN_PROGRAMMES,
         texts.BTN_ACTIVITIES,
+        texts.BTN_MY_SIGNUPS,
         texts.BTN_ASK,
         texts.BTN_HELP,
     ]
