@@ -131,6 +131,14 @@ async def _serve(settings: Settings, knowledge: Knowledge) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    async def reload() -> None:
+        from handlers.admin import reload_knowledge
+
+        logging.getLogger("bot").info("SIGHUP: %s", await reload_knowledge(app))
+
+    # SIGHUP reloads the knowledge base, as /reload does; a bad file keeps the old one.
+    loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(reload()))
     async with running(app):
         logging.getLogger("bot").info("running; SIGTERM or Ctrl+C stops cleanly")
         await stop.wait()
@@ -145,6 +153,57 @@ def cmd_chat(args: argparse.Namespace) -> int:
     )
     knowledge = _knowledge(settings)
     asyncio.run(chat(settings, knowledge))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import signup_rows, to_csv, to_xlsx
+    from bot.store import Store
+
+    settings = Settings.from_env()
+
+    async def rows() -> list[list[str | int | None]]:
+        store = await Store.open(settings.db_path)
+        try:
+            return await signup_rows(store, settings.tz, args.entry)
+        finally:
+            await store.close()
+
+    fmt = args.format or ("xlsx" if args.out and args.out.endswith(".xlsx") else "csv")
+    data = (to_xlsx if fmt == "xlsx" else to_csv)(asyncio.run(rows()))
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    elif fmt == "xlsx":
+        print("XLSX is binary: give --out FILE", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_learned(args: argparse.Namespace) -> int:
+    from bot.learned import Learned, LearnedPhrasing, to_yaml
+    from bot.store import Store
+
+    settings = Settings.from_env()
+
+    async def items() -> list[LearnedPhrasing]:
+        store = await Store.open(settings.db_path)
+        try:
+            return await Learned(store).all()
+        finally:
+            await store.close()
+
+    found = asyncio.run(items())
+    if args.yaml:
+        print(to_yaml(found), end="")
+        return 0
+    for item in found:
+        when = item.added_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        print(f"{item.entry_id}\t{item.phrasing}\t(by {item.added_by}, {when})")
+    if not found:
+        print("no learned phrasings yet (organisers add them with /unanswered)", file=sys.stderr)
     return 0
 
 
@@ -178,6 +237,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check-kb", help="validate the knowledge base and summarise it")
     p.add_argument("path", nargs="?", help="file or folder (default BOT_KB_PATH)")
     p.set_defaults(func=cmd_check_kb)
+
+    p = sub.add_parser("export", help="sign-up list for staff (CSV with BOM, or XLSX)")
+    p.add_argument("--entry", help="one entry id (default: all)")
+    p.add_argument("--format", choices=["csv", "xlsx"])
+    p.add_argument("--out", help="file to write (default: CSV to standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("learned", help="phrasings organisers attached from /unanswered")
+    p.add_argument("--yaml", action="store_true", help="as YAML to merge into data/kb")
+    p.set_defaults(func=cmd_learned)
 
     args = parser.parse_args(argv)
     # In the terminal chat, log lines would interleave with the conversation.

@@ -10,43 +10,85 @@ import asyncio
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, BaseUpdateProcessor, Defaults
 
 from bot import texts
+from bot.broadcasts import Broadcasts, Delivery
 from bot.config import Settings
+from bot.learned import Learned
 from bot.ratelimit import TelegramRateLimiter
+from bot.reminders import Reminders
 from bot.signups import Signups
 from bot.store import Store
+from bot.subscriptions import Subscriptions
 from kb.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Repos:
+    """Everything that lives in SQLite, one object per table owner, opened in post_init."""
+
+    store: Store
+    signups: Signups
+    subscriptions: Subscriptions
+    broadcasts: Broadcasts
+    reminders: Reminders
+    learned: Learned
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Repos:
+        store = await Store.open(path)
+        return cls(
+            store, Signups(store), Subscriptions(store), Broadcasts(store), Reminders(store),
+            Learned(store),
+        )  # fmt: skip
 
 
 @dataclass
 class Services:
     settings: Settings
     knowledge: Knowledge
-    store: Store | None = None
-    signups_repo: Signups | None = None
+    repos: Repos | None = None
+    # The clock reminders and lists use; tests move it instead of waiting a day.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    deliveries: dict[int, Delivery] = field(default_factory=dict)  # running broadcasts
+
+    @property
+    def r(self) -> Repos:
+        if self.repos is None:
+            raise RuntimeError("the store is opened in post_init; the application is not running")
+        return self.repos
 
     @property
     def db(self) -> Store:
-        if self.store is None:
-            raise RuntimeError("the store is opened in post_init; the application is not running")
-        return self.store
+        return self.r.store
 
     @property
     def signups(self) -> Signups:
-        if self.signups_repo is None:
-            raise RuntimeError("the store is opened in post_init; the application is not running")
-        return self.signups_repo
+        return self.r.signups
+
+    async def reload(self) -> None:
+        """Load the knowledge base again (in a thread: building the tokenizer takes a while);
+        raises KBError or LexiconError and keeps the current one if the files are invalid."""
+        s = self.settings
+        fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
+        self.knowledge = fresh.with_learned(await self.r.learned.by_entry())
+
+    async def refresh_learned(self) -> None:
+        """Put organisers' approved phrasings into the matcher at once."""
+        self.knowledge = self.knowledge.with_learned(await self.r.learned.by_entry())
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -90,27 +132,50 @@ def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     return svc
 
 
+async def set_admin_commands(bot: Bot, admin_id: int) -> None:
+    try:
+        await bot.set_my_commands(
+            [BotCommand(c, d) for c, d in texts.COMMANDS + texts.ADMIN_COMMANDS],
+            scope=BotCommandScopeChat(admin_id),
+        )
+    except BadRequest as exc:  # they have not opened the bot yet; /start sets it then
+        log.info("organiser %s: command menu not set yet (%s)", admin_id, exc)
+
+
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
-    svc.store = await Store.open(svc.settings.db_path)
-    svc.signups_repo = Signups(svc.store)
+    svc.repos = await Repos.open(svc.settings.db_path)
+    await svc.refresh_learned()
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    # Organisers see their commands too; everyone else never sees them.
+    for admin in sorted(svc.settings.admin_ids):
+        await set_admin_commands(app.bot, admin)
     log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
-    if svc.store is not None:
-        await svc.store.close()
-        svc.store = None
-        svc.signups_repo = None
+    if svc.repos is not None:
+        await svc.repos.store.close()
+        svc.repos = None
 
 
 def build_application(
     settings: Settings, knowledge: Knowledge
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the application; handlers are registered here in one visible order."""
-    from handlers import account, ask, browse, errors, signup, start
+    from handlers import (
+        account,
+        admin,
+        ask,
+        broadcast,
+        browse,
+        errors,
+        reminders,
+        signup,
+        start,
+        subscribe,
+    )
 
     app = (
         Application.builder()
@@ -137,6 +202,10 @@ def build_application(
     start.register(app)  # /start, /help, the menu
     browse.register(app)  # /events, /programmes, /activities, details
     account.register(app)  # /mysignups (see, cancel), /forgetme
+    subscribe.register(app)  # /subscribe, /unsubscribe
+    broadcast.register(app)  # organisers: /broadcast (its composing step is group -2), /broadcasts
+    admin.register(app)  # organisers and staff: /export, /stats, /unanswered, /reload
+    reminders.register(app)  # the job that reminds confirmed residents
     ask.register(app)  # free text: answer, "did you mean", fallback
     errors.register(app)  # must stay last: old buttons, unknown commands, the error handler
     return app
@@ -176,6 +245,10 @@ async def running(
         try:
             yield
         finally:
+            # Broadcasts stop between two messages and resume at the next start; otherwise
+            # app.stop() would wait for every recipient.
+            for delivery in services(app).deliveries.values():
+                delivery.pause()
             if app.updater.running:
                 await app.updater.stop()
             if app.running:

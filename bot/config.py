@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.reminders import Lead, parse_leads
+
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REMINDERS = "1d@09:00,2h"
 DEFAULT_API = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
@@ -32,6 +35,9 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     contact: str = "บริษัท ขอนแก่นพัฒนาเมือง (เคเคทีที) จำกัด"
+    # When confirmed residents are reminded: the day before at 09.00, and two hours before.
+    reminders: tuple[Lead, ...] = field(default_factory=lambda: parse_leads(DEFAULT_REMINDERS))
+    reminder_interval: float = 60.0  # seconds between checks for due reminders
 
     @property
     def api_file_url(self) -> str:
@@ -83,6 +89,19 @@ class Settings:
         port_text = get("BOT_WEBHOOK_PORT") or "8443"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"BOT_WEBHOOK_PORT must be a port number (got {port_text!r})")
+        try:
+            reminders = parse_leads(get("BOT_REMINDERS") or DEFAULT_REMINDERS)
+        except ValueError as exc:
+            raise ConfigError(f"BOT_REMINDERS: {exc}") from exc
+        interval_text = get("BOT_REMINDER_INTERVAL") or "60"
+        try:
+            interval = float(interval_text)
+        except ValueError:
+            interval = 0.0
+        if not 0 < interval <= 3600:
+            raise ConfigError(
+                f"BOT_REMINDER_INTERVAL must be seconds, 1 to 3600 (got {interval_text!r})"
+            )
         defaults = cls()
         return cls(
             token=token,
@@ -97,4 +116,6 @@ class Settings:
             webhook_listen=get("BOT_WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=int(port_text),
             contact=get("BOT_CONTACT") or defaults.contact,
+            reminders=reminders,
+            reminder_interval=interval,
         )

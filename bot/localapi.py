@@ -1245,6 +1245,49 @@ class LocalBotApi:
             content["entities"] = entities
         return self._user_message(chat, content)
 
+    async def send_document(
+        self, chat_id: int, data: bytes, filename: str, caption: str | None = None
+    ) -> JSON:
+        """The user sends a file; the bot may send it on by its file_id, as with Telegram."""
+        return self._user_media(chat_id, "document", data, filename, caption)
+
+    async def send_photo(self, chat_id: int, data: bytes, caption: str | None = None) -> JSON:
+        """The user sends a photo (PNG, JPEG or GIF bytes)."""
+        if _image_size(data) is None:
+            raise ValueError("not an image Telegram would accept")
+        return self._user_media(chat_id, "photo", data, "photo.jpg", caption)
+
+    def _user_media(
+        self, chat_id: int, kind: str, data: bytes, filename: str, caption: str | None
+    ) -> JSON:
+        chat = self._writing_chat(chat_id)
+        width, height = _image_size(data) or (0, 0)
+        unique_id = secrets.token_urlsafe(9)
+        stored = SentFile(
+            kind=kind,
+            filename=filename,
+            data=data,
+            mime_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
+            file_id=secrets.token_urlsafe(30),
+            file_unique_id=unique_id,
+            file_path=f"{kind}s/file_{unique_id}",
+            width=width,
+            height=height,
+        )
+        self._files[stored.file_id] = stored
+        ids = {"file_id": stored.file_id, "file_unique_id": unique_id, "file_size": len(data)}
+        content: JSON = (
+            {"photo": [{**ids, "width": width, "height": height}]}
+            if kind == "photo"
+            else {"document": {**ids, "file_name": filename, "mime_type": stored.mime_type}}
+        )
+        if caption:
+            text, entities = _finish_entities(caption, [])
+            content["caption"] = text
+            if entities:
+                content["caption_entities"] = entities
+        return self._user_message(chat, content)
+
     async def send_contact(
         self,
         chat_id: int,

@@ -120,11 +120,8 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
             except RetryAfter as exc:
                 if attempt == self._max_retries:
                     raise
-                delay = float(
-                    exc.retry_after.total_seconds()
-                    if hasattr(exc.retry_after, "total_seconds")
-                    else exc.retry_after
-                )
+                value = exc.retry_after  # an int today, a timedelta in a future PTB
+                delay = float(value.total_seconds() if hasattr(value, "total_seconds") else value)
                 until = self._clock() + delay
                 if paced:
                     self._chat(key).hold(until)  # only this chat waits

@@ -290,7 +290,14 @@ class Signups:
             ) as cur:
                 held = [r[0] for r in await cur.fetchall()]
             counts = []
+            await db.execute(
+                "DELETE FROM reminders_sent WHERE signup_id IN"
+                " (SELECT id FROM signups WHERE user_id = ?)",
+                (user_id,),
+            )
             for sql in (
+                "DELETE FROM subscriptions WHERE user_id = ?",
+                "DELETE FROM deliveries WHERE user_id = ?",
                 "DELETE FROM signups WHERE user_id = ?",
                 "DELETE FROM people WHERE user_id = ?",
                 "DELETE FROM questions WHERE user_id = ?",
@@ -304,7 +311,7 @@ class Signups:
             for entry_id in held:
                 promoted += await self._promote(db, entry_id, capacity_of(entry_id), now)
         return Forgotten(
-            had_details=counts[1] > 0, signups=counts[0], questions=counts[2], promoted=promoted
+            had_details=counts[3] > 0, signups=counts[2], questions=counts[4], promoted=promoted
         )
 
     # ------------------------------------------------------------------ flows

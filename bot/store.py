@@ -72,6 +72,56 @@ MIGRATIONS: list[list[str]] = [
             updated_at  TEXT NOT NULL
         )""",
     ],
+    [
+        # Telegram said "bot was blocked by the user"; a later /start clears it.
+        "ALTER TABLE residents ADD COLUMN blocked_at TEXT",
+        """CREATE TABLE subscriptions (
+            user_id     INTEGER NOT NULL,
+            topic       TEXT NOT NULL CHECK (topic IN ('forums', 'livelihood', 'learning')),
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (user_id, topic)
+        )""",
+        """CREATE TABLE broadcasts (
+            id               INTEGER PRIMARY KEY,
+            created_by       INTEGER NOT NULL,
+            created_at       TEXT NOT NULL,
+            audience         TEXT NOT NULL,
+            kind             TEXT NOT NULL CHECK (kind IN ('text', 'photo', 'document')),
+            body             TEXT NOT NULL DEFAULT '',
+            file_id          TEXT,
+            status           TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled')),
+            progress_chat    INTEGER,
+            progress_message INTEGER,
+            finished_at      TEXT
+        )""",
+        # One row per recipient, written when the broadcast is confirmed: the audience is
+        # fixed then, and after a crash delivery resumes exactly where it stopped.
+        """CREATE TABLE deliveries (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+            user_id      INTEGER NOT NULL,
+            state        TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (state IN ('pending', 'sent', 'blocked', 'failed')),
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            error        TEXT,
+            PRIMARY KEY (broadcast_id, user_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX deliveries_by_state ON deliveries (broadcast_id, state)",
+        """CREATE TABLE reminders_sent (
+            signup_id  INTEGER NOT NULL,
+            kind       TEXT NOT NULL,
+            sent_at    TEXT NOT NULL,
+            PRIMARY KEY (signup_id, kind)
+        ) WITHOUT ROWID""",
+        # Residents' own phrasings, attached to an entry by an organiser (/unanswered).
+        """CREATE TABLE learned (
+            id        INTEGER PRIMARY KEY,
+            entry_id  TEXT NOT NULL,
+            phrasing  TEXT NOT NULL,
+            added_by  INTEGER NOT NULL,
+            added_at  TEXT NOT NULL,
+            UNIQUE (entry_id, phrasing)
+        )""",
+    ],
 ]
 
 
@@ -165,10 +215,23 @@ class Store:
             )
             first = cur.rowcount == 1
             if not first:
+                # Writing to the bot again means they unblocked it.
                 await db.execute(
-                    "UPDATE residents SET last_seen = ? WHERE user_id = ?", (now, user_id)
+                    "UPDATE residents SET last_seen = ?, blocked_at = NULL WHERE user_id = ?",
+                    (now, user_id),
                 )
         return first
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Telegram said the resident blocked the bot (or they came back with /start)."""
+        now = _ts(utcnow())
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO residents (user_id, first_seen, last_seen, blocked_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+                " SET blocked_at = excluded.blocked_at",
+                (user_id, now, now, now if blocked else None),
+            )
 
     # ------------------------------------------------------------------ questions
     async def log_question(

@@ -16,6 +16,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("programmes", "โครงการสร้างอาชีพและรายได้"),
     ("activities", "กิจกรรมเมืองแห่งการเรียนรู้"),
     ("mysignups", "การสมัครของฉัน ดูหรือยกเลิก"),
+    ("subscribe", "เลือกรับข่าวกิจกรรม"),
+    ("unsubscribe", "เลิกรับข่าว"),
     ("cancel", "ยกเลิกสิ่งที่ทำค้างอยู่"),
     ("forgetme", "ลบข้อมูลส่วนตัวของฉัน"),
     ("help", "วิธีใช้บอท"),
@@ -340,3 +342,139 @@ def forgotten(had_details: bool, signups: int, questions: int) -> str:
     if questions:
         parts.append(f"คำถาม {questions} ข้อ")
     return "🗑 ลบแล้วค่ะ: " + ", ".join(parts)
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+TOPIC_NAMES = {
+    "forums": "🗣 เวทีเสวนา",
+    "livelihood": "💼 อาชีพและรายได้",
+    "learning": "📚 กิจกรรมการเรียนรู้",
+}
+BTN_TOPIC_ALL = "ทั้งหมด"
+BTN_TOPIC_NONE = "ไม่รับข่าวเลย"
+BTN_DONE = "เสร็จแล้ว"
+
+
+def subscriptions(topics: set[str]) -> str:
+    if not topics:
+        state = "ตอนนี้ยังไม่ได้รับข่าวเรื่องใดค่ะ"
+    else:
+        names = ", ".join(TOPIC_NAMES[t] for t in TOPIC_NAMES if t in topics)
+        state = f"ตอนนี้รับข่าว: {names}"
+    return f"🔔 <b>รับข่าวกิจกรรม</b>\nเลือกเรื่องที่อยากให้บอทแจ้งเมื่อมีข่าวใหม่ค่ะ\n{state}"
+
+
+SUBSCRIBE_OFFER = "อยากให้บอทแจ้งข่าวกิจกรรมใหม่ไหมคะ? เลือกเรื่องที่สนใจได้เลย (เปลี่ยนได้ทุกเมื่อที่ /subscribe)"
+SUBSCRIPTIONS_SAVED = "บันทึกแล้วค่ะ ✅ เปลี่ยนได้ทุกเมื่อที่ /subscribe หรือ /unsubscribe"
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def reminder(title: str, when: str, where: str | None, lead: str) -> str:
+    head = (
+        "⏰ <b>พรุ่งนี้</b>มีกิจกรรมที่คุณสมัครไว้ค่ะ"
+        if "d@" in lead
+        else "⏰ <b>ใกล้ถึงเวลา</b>กิจกรรมที่คุณสมัครไว้แล้วค่ะ"
+    )
+    lines = [head, f"<b>{esc(title)}</b>", f"{WHEN}{when}"]
+    if where:
+        lines.append(f"{WHERE}{esc(where)}")
+    lines.append("ไปไม่ได้? กดยกเลิกด้านล่าง เพื่อให้คนในรายชื่อสำรองได้ที่นั่งค่ะ")
+    return "\n".join(lines)
+
+
+BTN_CANCEL_MY_SIGNUP = "❌ ยกเลิกการสมัครนี้"
+
+# --- organisers and staff (Thai, they are Khon Kaen staff too) -----------------------------
+ADMIN_ONLY = "ขออภัยค่ะ คำสั่งนี้สำหรับเจ้าหน้าที่ผู้จัดงานเท่านั้น"
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("broadcast", "ส่งประกาศถึงผู้รับข่าวหรือผู้สมัคร"),
+    ("broadcasts", "ประกาศล่าสุดและสถานะการส่ง"),
+    ("export", "ส่งออกรายชื่อผู้สมัคร CSV/XLSX"),
+    ("stats", "สรุปผู้สมัคร ผู้รับข่าว และคำถาม"),
+    ("unanswered", "คำถามที่บอทตอบไม่ได้"),
+    ("reload", "โหลดฐานความรู้ใหม่"),
+]
+
+BROADCAST_AUDIENCE = "📣 <b>ส่งประกาศ</b>\nเลือกผู้รับค่ะ"
+BTN_AUD_ALL = "ทุกคนที่รับข่าว"
+BTN_AUD_SIGNUPS = "ผู้สมัครกิจกรรม…"
+BROADCAST_PICK_ENTRY = "เลือกกิจกรรมค่ะ"
+BROADCAST_NO_ENTRIES = "ยังไม่มีกิจกรรมที่มีผู้สมัครค่ะ"
+BROADCAST_PICK_STATUS = "ส่งถึงใครในกิจกรรมนี้คะ"
+BTN_ST_CONFIRMED = "ผู้ได้ที่นั่ง"
+BTN_ST_WAITLIST = "รายชื่อสำรอง"
+BTN_ST_BOTH = "ทั้งสองกลุ่ม"
+BROADCAST_COMPOSE = (
+    "✍️ ส่งข้อความประกาศมาได้เลยค่ะ (ข้อความ รูปพร้อมคำบรรยาย หรือไฟล์)\n"
+    "ตัวหนา/ตัวเอียงที่พิมพ์ไว้จะถูกส่งตามนั้น · /cancel เพื่อยกเลิก"
+)
+BROADCAST_UNSUPPORTED = "ส่งได้เฉพาะข้อความ รูป หรือไฟล์ค่ะ ลองใหม่อีกครั้ง หรือ /cancel"
+BTN_SEND = "✅ ยืนยันส่ง"
+BTN_DISCARD = "ยกเลิก"
+BROADCAST_DISCARDED = "ยกเลิกประกาศนี้แล้วค่ะ ไม่ได้ส่งถึงใคร"
+BROADCAST_NOBODY = "กลุ่มนี้ยังไม่มีผู้รับค่ะ ไม่ได้ส่งประกาศ"
+
+
+def audience_name(audience: str, title: str | None = None) -> str:
+    kind, _, rest = audience.partition(":")
+    if kind == "topic":
+        return f"ผู้รับข่าว {TOPIC_NAMES.get(rest, rest)}"
+    if kind == "entry":
+        entry_id, _, status = rest.partition(":")
+        who = {"confirmed": BTN_ST_CONFIRMED, "waitlist": BTN_ST_WAITLIST}.get(status, "ผู้สมัครทั้งหมด")
+        return f"{who} · {esc(title or entry_id)}"
+    return BTN_AUD_ALL
+
+
+def broadcast_preview(audience: str, count: int) -> str:
+    return f"👆 นี่คือสิ่งที่ผู้รับจะเห็นค่ะ\nผู้รับ: {audience} · <b>{count} คน</b>\nยืนยันส่งไหมคะ?"
+
+
+def broadcast_progress(
+    number: int, sent: int, failed: int, blocked: int, pending: int, done: bool, cancelled: bool
+) -> str:
+    if cancelled:
+        head = f"⏹ ประกาศ #{number} หยุดส่งแล้ว"
+    elif done:
+        head = f"✅ ประกาศ #{number} ส่งครบแล้ว"
+    else:
+        head = f"📣 กำลังส่งประกาศ #{number}…"
+    return f"{head}\nส่งแล้ว {sent} · ไม่สำเร็จ {failed} · บล็อกบอท {blocked} · เหลือ {pending}"
+
+
+BROADCASTS_EMPTY = "ยังไม่มีประกาศค่ะ เริ่มได้ที่ /broadcast"
+BROADCASTS_TITLE = "📣 <b>ประกาศล่าสุด</b>"
+BTN_STOP = "⏹ หยุดส่ง"
+BROADCAST_NOT_RUNNING = "ประกาศนี้ไม่ได้กำลังส่งอยู่ค่ะ"
+
+EXPORT_PICK = "📤 <b>ส่งออกรายชื่อผู้สมัคร</b>\nเลือกกิจกรรมค่ะ (ได้ทั้งไฟล์ CSV และ Excel)"
+BTN_EXPORT_ALL = "ทุกกิจกรรม"
+EXPORT_EMPTY = "ยังไม่มีผู้สมัครค่ะ"
+
+
+def export_caption(what: str, rows: int) -> str:
+    return f"รายชื่อผู้สมัคร: {esc(what)} ({rows} รายการ) · ข้อมูลส่วนบุคคล โปรดเก็บรักษา"
+
+
+STATS_TITLE = "📊 <b>สรุป</b>"
+UNANSWERED_TITLE = "❓ <b>คำถามที่บอทตอบไม่ได้</b> (30 วันล่าสุด)"
+UNANSWERED_EMPTY = "ไม่มีคำถามที่ตอบไม่ได้ค้างอยู่ค่ะ 🎉"
+UNANSWERED_HINT = "กด ➕ เพื่อเพิ่มคำถามนั้นเป็นอีกแบบของเรื่องที่มีอยู่"
+
+
+def unanswered_pick(question: str) -> str:
+    return f"คำถาม “{esc(question)}”\nควรตอบด้วยเรื่องไหนคะ"
+
+
+def learned_added(question: str, title: str) -> str:
+    return f"✅ เพิ่ม “{esc(question)}” ให้เรื่อง <b>{esc(title)}</b> แล้วค่ะ บอทใช้ได้ทันที"
+
+
+RELOAD_OK = "✅ โหลดฐานความรู้ใหม่แล้ว: {count} เรื่อง"
+
+
+def reload_failed(problems: list[str]) -> str:
+    shown = "\n".join(f"• {esc(p)}" for p in problems[:15])
+    more = f"\n…และอีก {len(problems) - 15} ข้อ" if len(problems) > 15 else ""
+    return f"❌ ฐานความรู้ใหม่มีข้อผิดพลาด {len(problems)} ข้อ ยังใช้ฐานเดิมอยู่ค่ะ\n{shown}{more}"

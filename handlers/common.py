@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -152,6 +155,32 @@ async def acknowledge(query: CallbackQuery) -> None:
         await query.answer()
     except BadRequest as exc:
         log.info("callback query not answered: %s", exc)
+
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Organiser and staff actions: everyone else is refused politely, and it is logged."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is not None and user.id in svc(context).settings.admin_ids:
+            await handler(update, context)
+            return
+        log.warning(
+            "refused %s to user %s (not in BOT_ADMIN_IDS)",
+            handler.__name__,
+            user.id if user else None,
+        )
+        if update.callback_query is not None:
+            await acknowledge(update.callback_query)
+        message = update.effective_message
+        if message is not None:
+            await message.chat.send_message(texts.ADMIN_ONLY)
+
+    return guarded
 
 
 def user_id(update: Update) -> int | None:

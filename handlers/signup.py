@@ -127,7 +127,7 @@ async def notify_promotions(context: Context, promoted: list[Signup]) -> None:
 async def signup_promotion_job(context: Context) -> None:
     """Retry promotions whose message was not delivered (a crash or a network error)."""
     services = svc(context)
-    if services.signups_repo is None:
+    if services.repos is None:
         return
     repo = services.signups
     promoted = await repo.rebalance(await repo.waiting_entries(), capacity_of(context))

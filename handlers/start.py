@@ -8,7 +8,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
+from bot.app import set_admin_commands
 from handlers.common import Context, acknowledge, cb_pattern, menu_keyboard, menu_row, show, svc
+from handlers.subscribe import subscribe_offer
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -16,11 +18,14 @@ async def start_command(update: Update, context: Context) -> None:
     if message is None:
         return
     user = update.effective_user
-    if user is not None:
-        await svc(context).db.touch_resident(user.id)
+    first_time = user is not None and await svc(context).db.touch_resident(user.id)
     await message.reply_text(
         texts.start(user.first_name if user else None), reply_markup=menu_keyboard()
     )
+    if first_time:
+        await subscribe_offer(update, context)
+        if user is not None and user.id in svc(context).settings.admin_ids:
+            await set_admin_commands(context.bot, user.id)
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 
@@ -30,3 +31,10 @@ class Knowledge:
         # Keywords are the knowledge base's own terms: segment them as whole words.
         terms = [k for e in kb for k in e.keywords]
         return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds))
+
+    def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
+        """The same knowledge base with residents' approved phrasings indexed too (the
+        tokenizer is reused: only the index is rebuilt)."""
+        entries = tuple(replace(e, learned=learned.get(e.id, ())) for e in self.kb)
+        kb = KnowledgeBase(entries, self.kb.path)
+        return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))

@@ -38,6 +38,7 @@ async def start_bot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[BotEn
     """The real application, started the way `python -m bot run` starts it, polling a local
     fake Bot API server (flood limits on) and writing to a real SQLite file."""
     async with LocalBotApi(bot_username="kk_learning_bot") as server:
+        server.user(ADMIN_ID, first_name="เจ้าหน้าที่")  # organisers have opened the bot
         settings = Settings(
             token=server.token,
             api_base_url=server.base_url,

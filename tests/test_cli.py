@@ -105,8 +105,10 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) 
             greeting = await server.wait_for_message(77, timeout=60)
             assert greeting.text.startswith("สวัสดีค่ะ คุณสมชาย")
             await server.send_text(77, "U2T คืออะไร")
-            answer = await server.wait_for_message(77, timeout=10)
-            assert answer.text.startswith("U2T")
+            answer = await server.wait_for_message(
+                77, timeout=10, predicate=lambda m: m.text.startswith("U2T")
+            )
+            assert "มหาวิทยาลัยสู่ตำบล" in answer.text
         finally:
             proc.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)

@@ -1,0 +1,231 @@
+"""Organisers and staff: /export, /stats, /unanswered (learn residents' phrasings), /reload."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.export import signup_rows, to_csv, to_xlsx
+from bot.store import _ts
+from handlers.common import (
+    Context,
+    acknowledge,
+    admin_only,
+    button,
+    cb_args,
+    cb_pattern,
+    show,
+    svc,
+    truncate,
+)
+from kb.loader import KBError
+from kb.thai import LexiconError
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ export
+@admin_only
+async def export_command(update: Update, context: Context) -> None:
+    rows = await svc(context).db.query(
+        "SELECT entry_id, entry_title, MAX(id) AS last FROM signups"
+        " GROUP BY entry_id ORDER BY last DESC LIMIT 20"
+    )
+    if not rows:
+        await show(update, [texts.EXPORT_EMPTY])
+        return
+    buttons = [[button(truncate(r["entry_title"]), "xp", r["entry_id"])] for r in rows]
+    buttons.append([button(texts.BTN_EXPORT_ALL, "xp", "*")])
+    await show(update, [texts.EXPORT_PICK], InlineKeyboardMarkup(buttons))
+
+
+@admin_only
+async def export_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    message = update.effective_message
+    assert query is not None and message is not None
+    await acknowledge(query)
+    args = cb_args(query.data, "xp", 1)
+    if args is None:
+        await show(update, [texts.OLD_BUTTON])
+        return
+    entry_id = None if args[0] == "*" else args[0]
+    services = svc(context)
+    rows = await signup_rows(services.db, services.settings.tz, entry_id)
+    if not rows:
+        await show(update, [texts.EXPORT_EMPTY])
+        return
+    what = texts.BTN_EXPORT_ALL if entry_id is None else str(rows[0][1])
+    stamp = services.clock().astimezone(services.settings.tz).strftime("%Y%m%d-%H%M")
+    name = f"signups-{entry_id or 'all'}-{stamp}"
+    caption = texts.export_caption(what, len(rows))
+    await message.chat.send_document(InputFile(to_csv(rows), f"{name}.csv"), caption=caption)
+    await message.chat.send_document(InputFile(to_xlsx(rows), f"{name}.xlsx"), caption=caption)
+
+
+# ------------------------------------------------------------------ stats
+@admin_only
+async def stats_command(update: Update, context: Context) -> None:
+    services = svc(context)
+    now = services.clock()
+    lines = [texts.STATS_TITLE]
+    for entry in services.knowledge.kb.upcoming(now):
+        if not entry.signup:
+            continue
+        rows = await services.db.query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'confirmed' THEN people END), 0) AS seats,"
+            " COUNT(CASE WHEN status = 'waitlist' THEN 1 END) AS waiting"
+            " FROM signups WHERE entry_id = ?",
+            (entry.id,),
+        )
+        cap = entry.capacity if entry.capacity is not None else "ไม่จำกัด"
+        lines.append(
+            f"• {texts.esc(entry.title)}: ได้ที่นั่ง {rows[0]['seats']}/{cap}"
+            f" · สำรอง {rows[0]['waiting']}"
+        )
+    subs = await services.r.subscriptions.counts()
+    lines.append("ผู้รับข่าว: " + " · ".join(f"{texts.TOPIC_NAMES[t]} {n}" for t, n in subs.items()))
+    since = _ts(now - timedelta(days=7))
+    asked = await services.db.query(
+        "SELECT COUNT(*) AS n, COUNT(CASE WHEN outcome != 'answer' THEN 1 END) AS missed"
+        " FROM questions WHERE asked_at >= ?",
+        (since,),
+    )
+    lines.append(f"คำถาม 7 วันล่าสุด: {asked[0]['n']} · ตอบไม่ได้ {asked[0]['missed']}")
+    await show(update, ["\n".join(lines)])
+
+
+# ------------------------------------------------------------------ unanswered
+async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int, int, str]]:
+    """(count, representative question id, its text), most frequent first. Near-identical
+    questions (same words once particles, spacing and spelling variants are normalised)
+    form one group; questions already learned are left out."""
+    services = svc(context)
+    since = _ts(services.clock() - timedelta(days=days))
+    rows = await services.db.query(
+        "SELECT id, text FROM questions"
+        " WHERE asked_at >= ? AND (outcome != 'answer' OR score < 0.45) ORDER BY id DESC",
+        (since,),
+    )
+    learned = {p.phrasing for p in await services.r.learned.all()}
+    tokens = services.knowledge.matcher.text.tokens
+    counts: Counter[tuple[str, ...]] = Counter()
+    newest: dict[tuple[str, ...], tuple[int, str]] = {}
+    for r in rows:
+        if r["text"] in learned:
+            continue
+        key = tuple(sorted(set(tokens(r["text"]))))
+        if not key:
+            continue
+        counts[key] += 1
+        newest.setdefault(key, (r["id"], r["text"]))
+    return [(n, *newest[key]) for key, n in counts.most_common(10)]
+
+
+@admin_only
+async def unanswered_command(update: Update, context: Context) -> None:
+    groups = await unanswered_groups(context)
+    if not groups:
+        await show(update, [texts.UNANSWERED_EMPTY])
+        return
+    lines = [texts.UNANSWERED_TITLE]
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, (count, qid, text) in enumerate(groups, start=1):
+        lines.append(f"{i}. ({count}×) {texts.esc(truncate(text, 80))}")
+        rows.append([button(f"➕ {i}. {truncate(text, 30)}", "ua", qid)])
+    lines.append(texts.UNANSWERED_HINT)
+    await show(update, ["\n".join(lines)], InlineKeyboardMarkup(rows))
+
+
+async def _question(
+    context: Context, data: str | None, action: str, count: int
+) -> tuple[list[str], str] | None:
+    args = cb_args(data, action, count)
+    if args is None or not args[0].isdigit():
+        return None
+    rows = await svc(context).db.query("SELECT text FROM questions WHERE id = ?", (int(args[0]),))
+    return (args, rows[0]["text"]) if rows else None
+
+
+@admin_only
+async def unanswered_pick_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await acknowledge(query)
+    found = await _question(context, query.data, "ua", 1)
+    if found is None:
+        await show(update, [texts.OLD_BUTTON])
+        return
+    args, text = found
+    knowledge = svc(context).knowledge
+    ranked = [s.entry_id for s in knowledge.matcher.match(text).ranked[:8]]
+    rows = []
+    for entry_id in ranked:
+        entry = knowledge.kb.get(entry_id)
+        if entry is not None:
+            rows.append([button(truncate(entry.title), "ut", args[0], entry.id)])
+    rows.append([button(texts.BTN_DISCARD, "un")])
+    await show(update, [texts.unanswered_pick(text)], InlineKeyboardMarkup(rows))
+
+
+@admin_only
+async def unanswered_attach_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    await acknowledge(query)
+    found = await _question(context, query.data, "ut", 2)
+    services = svc(context)
+    entry = services.knowledge.kb.get(found[0][1]) if found else None
+    if found is None or entry is None:
+        await show(update, [texts.OLD_BUTTON])
+        return
+    text = found[1]
+    await services.r.learned.add(entry.id, text, user.id)
+    await services.refresh_learned()
+    await show(update, [texts.learned_added(text, entry.title)])
+
+
+@admin_only
+async def unanswered_back_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await acknowledge(query)
+    await unanswered_command(update, context)
+
+
+# ------------------------------------------------------------------ reload
+async def reload_knowledge(context_or_app: Any) -> str:
+    """Reload BOT_KB_PATH; on any error keep the knowledge base in service. Thai report."""
+    services = context_or_app.bot_data["svc"]
+    try:
+        await services.reload()
+    except KBError as exc:
+        log.warning("reload refused: %d problem(s)", len(exc.problems))
+        return texts.reload_failed([str(p) for p in exc.problems])
+    except LexiconError as exc:
+        return texts.reload_failed([str(exc)])
+    log.info("knowledge base reloaded: %d entries", len(services.knowledge.kb))
+    return texts.RELOAD_OK.format(count=len(services.knowledge.kb))
+
+
+@admin_only
+async def reload_command(update: Update, context: Context) -> None:
+    await show(update, [await reload_knowledge(context)])
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("export", export_command))
+    app.add_handler(CommandHandler("stats", stats_command))
+    app.add_handler(CommandHandler("unanswered", unanswered_command))
+    app.add_handler(CommandHandler("reload", reload_command))
+    app.add_handler(CallbackQueryHandler(export_button, pattern=cb_pattern("xp")))
+    app.add_handler(CallbackQueryHandler(unanswered_pick_button, pattern=cb_pattern("ua")))
+    app.add_handler(CallbackQueryHandler(unanswered_attach_button, pattern=cb_pattern("ut")))
+    app.add_handler(CallbackQueryHandler(unanswered_back_button, pattern=cb_pattern("un")))

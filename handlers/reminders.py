@@ -1,0 +1,54 @@
+"""The job that reminds confirmed residents before dated entries."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot import texts
+from bot.app import services
+from handlers.common import Context, button, menu_row, svc
+
+log = logging.getLogger(__name__)
+
+
+async def reminder_job(context: Context) -> None:
+    s = svc(context)
+    if s.repos is None:
+        return
+    tz = s.settings.tz
+    now = s.clock()
+    due, skip = await s.r.reminders.due(list(s.knowledge.kb), s.settings.reminders, now, tz)
+    for signup_id, kind in skip:
+        await s.r.reminders.claim(signup_id, kind)
+    for item in due:
+        if not await s.r.reminders.claim(item.signup_id, item.lead.name):
+            continue  # another round got there first
+        entry = item.entry
+        assert entry.starts is not None
+        text = texts.reminder(
+            entry.title,
+            texts.thai_when(entry.starts, entry.ends, tz),
+            entry.location,
+            item.lead.name,
+        )
+        markup = InlineKeyboardMarkup(
+            [[button(texts.BTN_CANCEL_MY_SIGNUP, "cx", item.signup_id)], menu_row()]
+        )
+        try:
+            await context.bot.send_message(item.user_id, text, reply_markup=markup)
+        except Forbidden:
+            await s.db.set_blocked(item.user_id, True)
+        except TelegramError as exc:
+            log.warning("reminder for sign-up %s not sent (%s); will retry", item.signup_id, exc)
+            await s.r.reminders.release(item.signup_id, item.lead.name)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    if app.job_queue is not None:
+        interval = services(app).settings.reminder_interval
+        app.job_queue.run_repeating(reminder_job, interval=interval, first=min(5.0, interval))
