@@ -460,6 +460,7 @@ def export_caption(what: str, rows: int) -> str:
 STATS_TITLE = "📊 <b>สรุป</b>"
 UNANSWERED_TITLE = "❓ <b>คำถามที่บอทตอบไม่ได้</b> (30 วันล่าสุด)"
 UNANSWERED_EMPTY = "ไม่มีคำถามที่ตอบไม่ได้ค้างอยู่ค่ะ 🎉"
+BTN_ALL_ENTRIES = "📋 เลือกจากทุกเรื่อง"
 UNANSWERED_HINT = "กด ➕ เพื่อเพิ่มคำถามนั้นเป็นอีกแบบของเรื่องที่มีอยู่"
 
 

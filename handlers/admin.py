@@ -113,15 +113,17 @@ async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int,
         " WHERE asked_at >= ? AND (outcome != 'answer' OR score < 0.45) ORDER BY id DESC",
         (since,),
     )
-    learned = {p.phrasing for p in await services.r.learned.all()}
     tokens = services.knowledge.matcher.text.tokens
+
+    def key_of(text: str) -> tuple[str, ...]:
+        return tuple(sorted(set(tokens(text))))
+
+    learned = {key_of(p.phrasing) for p in await services.r.learned.all()}
     counts: Counter[tuple[str, ...]] = Counter()
     newest: dict[tuple[str, ...], tuple[int, str]] = {}
     for r in rows:
-        if r["text"] in learned:
-            continue
-        key = tuple(sorted(set(tokens(r["text"]))))
-        if not key:
+        key = key_of(r["text"])
+        if not key or key in learned:
             continue
         counts[key] += 1
         newest.setdefault(key, (r["id"], r["text"]))
@@ -153,25 +155,39 @@ async def _question(
     return (args, rows[0]["text"]) if rows else None
 
 
+PICK_PAGE = 8
+
+
 @admin_only
 async def unanswered_pick_button(update: Update, context: Context) -> None:
+    """Entries to attach a question to: the matcher's best guesses first, or every entry
+    page by page ("a:ul:<question>:<page>") when the right one is not among them."""
     query = update.callback_query
     assert query is not None
     await acknowledge(query)
-    found = await _question(context, query.data, "ua", 1)
+    paged = cb_args(query.data, "ul", 2)
+    found = await _question(context, query.data, "ul" if paged else "ua", 2 if paged else 1)
     if found is None:
         await show(update, [texts.OLD_BUTTON])
         return
     args, text = found
-    knowledge = svc(context).knowledge
-    ranked = [s.entry_id for s in knowledge.matcher.match(text).ranked[:8]]
-    rows = []
-    for entry_id in ranked:
-        entry = knowledge.kb.get(entry_id)
-        if entry is not None:
-            rows.append([button(truncate(entry.title), "ut", args[0], entry.id)])
-    rows.append([button(texts.BTN_DISCARD, "un")])
-    await show(update, [texts.unanswered_pick(text)], InlineKeyboardMarkup(rows))
+    kb = svc(context).knowledge.kb
+    if paged is not None and paged[1].isdigit():
+        page = int(paged[1])
+        everything = sorted(kb, key=lambda e: e.title)
+        entries = everything[page * PICK_PAGE : (page + 1) * PICK_PAGE]
+        nav = []
+        if page > 0:
+            nav.append(button(texts.BTN_PREV, "ul", args[0], page - 1))
+        if (page + 1) * PICK_PAGE < len(everything):
+            nav.append(button(texts.BTN_NEXT, "ul", args[0], page + 1))
+    else:
+        ranked = svc(context).knowledge.matcher.match(text).ranked[:6]
+        entries = [e for e in (kb.get(s.entry_id) for s in ranked) if e is not None]
+        nav = [button(texts.BTN_ALL_ENTRIES, "ul", args[0], 0)]
+    rows = [[button(truncate(e.title), "ut", args[0], e.id)] for e in entries]
+    rows += [nav, [button(texts.BTN_DISCARD, "un")]]
+    await show(update, [texts.unanswered_pick(text)], InlineKeyboardMarkup([r for r in rows if r]))
 
 
 @admin_only
@@ -227,5 +243,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("reload", reload_command))
     app.add_handler(CallbackQueryHandler(export_button, pattern=cb_pattern("xp")))
     app.add_handler(CallbackQueryHandler(unanswered_pick_button, pattern=cb_pattern("ua")))
+    app.add_handler(CallbackQueryHandler(unanswered_pick_button, pattern=cb_pattern("ul")))
     app.add_handler(CallbackQueryHandler(unanswered_attach_button, pattern=cb_pattern("ut")))
     app.add_handler(CallbackQueryHandler(unanswered_back_button, pattern=cb_pattern("un")))
