@@ -214,7 +214,11 @@ async def broadcast_confirm_button(update: Update, context: Context) -> None:
 
 # ------------------------------------------------------------------ delivering
 def start_delivery(app: Application[Any, Any, Any, Any, Any, Any], broadcast: Broadcast) -> None:
+    """Start delivering unless it already is: the start-up resume job and a just-confirmed
+    broadcast can race, and two deliveries would send everything twice."""
     s = services(app)
+    if broadcast.id in s.deliveries:
+        return
 
     async def progress(b: Broadcast, counts: Counts, final: bool) -> None:
         if b.progress_chat is None:
@@ -254,7 +258,7 @@ async def broadcast_resume_job(context: Context) -> None:
     for broadcast in await services.r.broadcasts.running():
         if broadcast.id not in services.deliveries:
             log.info("resuming broadcast %s", broadcast.id)
-            start_delivery(context.application, broadcast)
+        start_delivery(context.application, broadcast)
 
 
 @admin_only
