@@ -57,8 +57,12 @@ class KBError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings, so we parse (and report) them ourselves."""
+# libyaml's parser when PyYAML was built with it: ten times faster on a large knowledge base.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):
+    """Safe loader that keeps dates as strings, so we parse (and report) them ourselves."""
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+import numpy as np
+import numpy.typing as npt
 from pythainlp.corpus import thai_words, tnc
 from rapidfuzz.distance import Levenshtein
 
@@ -103,6 +105,16 @@ def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
 
+def _arrays(
+    postings: list[tuple[int, float]],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+    """A posting list as two numpy arrays (positions, values) for vectorised scoring."""
+    return (
+        np.fromiter((i for i, _ in postings), dtype=np.int32, count=len(postings)),
+        np.fromiter((v for _, v in postings), dtype=np.float64, count=len(postings)),
+    )
+
+
 def _bigrams(word: str) -> set[str]:
     return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
 
@@ -122,10 +134,10 @@ class Matcher:
         self.text = text
         self.t = thresholds or Thresholds()
         self._ids: list[str] = []
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._term_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
         self._doclen: list[float] = []
         self._unit_entry: list[int] = []
-        self._gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._gram_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._dictionary = frozenset(thai_words())
         self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
@@ -146,6 +158,7 @@ class Matcher:
     def _build(self, entries: Iterable[Entry]) -> None:
         unit_vectors: list[Counter[str]] = []
         surfaces: dict[str, str] = {}
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
             fields = {
@@ -174,20 +187,26 @@ class Matcher:
                             tfw[tok] += w
             self._doclen.append(length)
             for tok, f in tfw.items():
-                self._postings[tok].append((idx, f))
+                postings[tok].append((idx, f))
         n = len(self._ids)
         self._avgdl = sum(self._doclen) / max(n, 1)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()
         }
+        # BM25's saturation does not depend on the question: compute it once, here.
+        doclen = np.asarray(self._doclen, dtype=np.float64)
+        for term, plist in postings.items():
+            where, freq = _arrays(plist)
+            lengths = 1 - B + B * doclen[where] / self._avgdl
+            self._term_index[term] = (where, freq / (freq + K1 * lengths))
         # Spellings a misspelt word may be corrected to: the KB's own words and every lexicon
         # variant whose term the KB uses (ข้อมูลส่วนบุคคน -> ข้อมูลส่วนบุคคล -> ข้อมูลส่วนตัว).
         for variant, term in self.text.lexicon.canonical.items():
             surfaces.setdefault(variant, term)
-        for term in self._postings:
+        for term in postings:
             surfaces.setdefault(term, term)
-        self._surface = {w: t for w, t in surfaces.items() if t in self._postings and len(w) >= 3}
+        self._surface = {w: t for w, t in surfaces.items() if t in postings and len(w) >= 3}
         for word in self._surface:
             for bg in _bigrams(word):
                 self._bigram_surface[bg].add(word)
@@ -200,11 +219,21 @@ class Matcher:
             df.update(vec.keys())
         self._gram_idf = {g: math.log(1 + units / d) for g, d in df.items()}
         self._gram_default_idf = math.log(1 + units)
+        gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for u, vec in enumerate(unit_vectors):
             weights = {g: (1 + math.log(c)) * self._gram_idf[g] for g, c in vec.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
-                self._gram_post[g].append((u, w / norm))
+                gram_post[g].append((u, w / norm))
+        # Trigrams in more than 5% of units say little and cost the most to add up: a
+        # question skips them (their share of the cosine is small by their low idf).
+        self._stop_df = max(500, units // 20)
+        self._gram_index = {g: _arrays(plist) for g, plist in gram_post.items()}
+        # Units are stored entry by entry, so an entry's best unit is a reduceat over them.
+        self._unit_count = units
+        self._unit_starts = np.searchsorted(
+            np.asarray(self._unit_entry, dtype=np.int32), np.arange(n, dtype=np.int32)
+        )
 
     def _general_weight(self, token: str) -> float:
         """How much a word says in general Thai: 1 for rare words and names, low for common ones.
@@ -249,7 +278,9 @@ class Matcher:
         budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
         candidates: Counter[str] = Counter()
         for bg in _bigrams(word):
-            candidates.update(self._bigram_surface.get(bg, ()))
+            spellings = self._bigram_surface.get(bg, ())
+            if len(spellings) <= 400:  # a bigram in thousands of words points nowhere
+                candidates.update(spellings)
         need = max(1, len(word) - 1 - 2 * budget)  # bigrams an edit budget can spoil
         best: tuple[str, float] | None = None
         latin = not _THAI.match(word)
@@ -277,7 +308,7 @@ class Matcher:
         word is also tried joined with its neighbours.
         """
         expanded = [self.text.expand(w) for w in words]
-        known = [bool(exp) and exp[0] in self._postings for exp in expanded]
+        known = [bool(exp) and exp[0] in self._term_index for exp in expanded]
         assigned: list[list[tuple[str, float]]] = [[(t, 1.0) for t in exp] for exp in expanded]
         i = 0
         while i < len(words):
@@ -319,58 +350,57 @@ class Matcher:
         terms = self._query_terms(words)
         if not terms:
             return MatchResult(question, Outcome.FALLBACK, (), ())
-        coverage = self._coverage(terms)
-        shape = self._shape(words)
         a = self.t.coverage_weight
-        scores = {
-            i: a * coverage.get(i, 0.0) + (1 - a) * shape.get(i, 0.0)
-            for i in set(coverage) | set(shape)
-        }
-        top = sorted(scores.items(), key=lambda kv: (-kv[1], self._ids[kv[0]]))[:limit]
-        ranked = tuple(Scored(self._ids[i], s) for i, s in top)
+        scores = a * self._coverage(terms) + (1 - a) * self._shape(words)
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
+        ranked = tuple(Scored(self._ids[i], float(scores[i])) for i in order if scores[i] > 0)
         return self._decide(question, ranked)
 
-    def _coverage(self, groups: list[list[tuple[str, float]]]) -> dict[int, float]:
+    def _coverage(self, groups: list[list[tuple[str, float]]]) -> npt.NDArray[np.float64]:
         """Share of the question's information each entry explains, in [0, 1].
 
         A compound and its parts are one word of the question: they count once, with the
         weight of the most informative, and a part alone explains only its own share.
         """
-        acc: dict[int, float] = defaultdict(float)
+        n = len(self._ids)
+        acc = np.zeros(n)
         total = 0.0
         for group in groups:
             weights = [self._weight(term) for term, _ in group]
-            w = max(weights)
-            total += w
-            best: dict[int, float] = {}
-            for (term, sim), tw in zip(group, weights, strict=True):
-                for idx, tfw in self._postings.get(term, ()):
-                    norm = 1 - B + B * self._doclen[idx] / self._avgdl
-                    sat = tfw * (1 + K1) / (tfw + K1 * norm) / (1 + K1)
-                    best[idx] = max(best.get(idx, 0.0), tw * sim * sat)
-            for idx, v in best.items():
-                acc[idx] += v
-        if total <= 0:
-            return {}
-        return {i: v / total for i, v in acc.items()}
+            total += max(weights)
+            found = [
+                (self._term_index[term], tw * sim)
+                for (term, sim), tw in zip(group, weights, strict=True)
+                if term in self._term_index
+            ]
+            if len(found) == 1:
+                (idx, sat), scale = found[0]
+                acc[idx] += scale * sat
+            elif found:
+                best = np.zeros(n)
+                for (idx, sat), scale in found:
+                    best[idx] = np.maximum(best[idx], scale * sat)
+                acc += best
+        return acc / total if total > 0 else acc
 
-    def _shape(self, words: list[str]) -> dict[int, float]:
+    def _shape(self, words: list[str]) -> npt.NDArray[np.float64]:
+        """Best trigram cosine between the question and each entry's units."""
         vec = _trigrams(self._shape_text(words))
         weights = {
             g: (1 + math.log(c)) * self._gram_idf.get(g, self._gram_default_idf)
             for g, c in vec.items()
         }
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        acc: dict[int, float] = defaultdict(float)
+        acc = np.zeros(self._unit_count)
         for g, w in weights.items():
-            for u, uw in self._gram_post.get(g, ()):
-                acc[u] += w * uw / norm
-        best: dict[int, float] = {}
-        for u, s in acc.items():
-            e = self._unit_entry[u]
-            if s > best.get(e, 0.0):
-                best[e] = s
-        return best
+            post = self._gram_index.get(g)
+            if post is not None and len(post[0]) <= self._stop_df:
+                acc[post[0]] += (w / norm) * post[1]
+        if not self._unit_count:
+            return np.zeros(len(self._ids))
+        return np.maximum.reduceat(acc, self._unit_starts)
 
     def _decide(self, question: str, ranked: tuple[Scored, ...]) -> MatchResult:
         t = self.t

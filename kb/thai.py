@@ -25,6 +25,11 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # Three or more of the same character is emphasis (ค่าาาา, ดีมากกกก), never spelling.
 _REPEATS = re.compile(r"(.)\1{2,}")
+_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # vowels above/below, tone marks, signs
+_NEEDS_THAI_NORMALIZE = re.compile(
+    f"เเ|([{_MARKS}\u0e30\u0e32\u0e33\u0e45])\\1|\\s[{_MARKS}]|^[{_MARKS}]"
+    f"|[\u0e48-\u0e4b][\u0e31\u0e34-\u0e3a]"
+)
 _NOT_WORD = re.compile(r"[^\u0e01-\u0e4e\u0e50-\u0e59a-z0-9]+")
 _RUNS = re.compile(r"[\u0e01-\u0e4e]+|[a-z0-9]+")
 _THAI = re.compile(r"[\u0e01-\u0e4e]")
@@ -38,7 +43,9 @@ def normalize(text: str) -> str:
     text = text.replace("\u0e4d\u0e32", "\u0e33").translate(_THAI_DIGITS).lower()
     text = text.replace("ๆ", " ")  # mai yamok repeats the previous word: no new meaning
     text = _REPEATS.sub(r"\1", text)
-    text = thai_normalize(text)
+    # pythainlp's normalize runs dozens of regexes; most text has nothing for it to fix.
+    if _NEEDS_THAI_NORMALIZE.search(text):
+        text = thai_normalize(text)
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
@@ -102,6 +109,7 @@ class ThaiText:
     _phrase_re: re.Pattern[str] | None = field(init=False, repr=False)
     _parts: dict[str, list[str]] = field(init=False, repr=False)
     _base: Tokenizer = field(init=False, repr=False)
+    _cuts: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         base = thai_words()
@@ -135,10 +143,20 @@ class ThaiText:
         words: list[str] = []
         for run in _RUNS.findall(norm):
             if _THAI.match(run):
-                words.extend(w for w in self._tokenizer.word_tokenize(run) if w.strip())
+                words.extend(self._cut(run))
             else:
                 words.append(run)
         return words
+
+    def _cut(self, run: str) -> tuple[str, ...]:
+        """newmm on one run of Thai letters, remembered: knowledge bases and residents
+        repeat the same phrases, and newmm is the slowest step of indexing."""
+        cut = self._cuts.get(run)
+        if cut is None:
+            cut = tuple(w for w in self._tokenizer.word_tokenize(run) if w.strip())
+            if len(self._cuts) < 500_000:
+                self._cuts[run] = cut
+        return cut
 
     def dictionary_parts(self, word: str) -> list[str]:
         """The word cut with pythainlp's own dictionary only (no knowledge-base terms)."""
