@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,16 +106,6 @@ def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
 
-def _arrays(
-    postings: list[tuple[int, float]],
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-    """A posting list as two numpy arrays (positions, values) for vectorised scoring."""
-    return (
-        np.fromiter((i for i, _ in postings), dtype=np.int32, count=len(postings)),
-        np.fromiter((v for _, v in postings), dtype=np.float64, count=len(postings)),
-    )
-
-
 def _bigrams(word: str) -> set[str]:
     return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
 
@@ -137,7 +128,8 @@ class Matcher:
         self._term_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
         self._doclen: list[float] = []
         self._unit_entry: list[int] = []
-        self._gram_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
+        self._gram_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = {}
+        self._idf: dict[str, float] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._dictionary = frozenset(thai_words())
         self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
@@ -147,18 +139,21 @@ class Matcher:
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
-    def _shape_text(self, words: list[str]) -> str:
+    def _shape_text(self, words: list[str], expanded: list[list[str]] | None = None) -> str:
         """What the trigram signal compares: the words as typed and as canonical terms, so
         both a misspelling of the surface form and a dialect synonym find the entry."""
-        kept = [(w, self.text.expand(w)) for w in words]
-        raw = "".join(w for w, exp in kept if exp)
-        canon = "".join(exp[0] for _, exp in kept if exp)
+        if expanded is None:
+            expanded = [self.text.expand(w) for w in words]
+        raw = "".join(w for w, exp in zip(words, expanded, strict=True) if exp)
+        canon = "".join(exp[0] for exp in expanded if exp)
         return raw if raw == canon else f"{raw} {canon}"
 
     def _build(self, entries: Iterable[Entry]) -> None:
-        unit_vectors: list[Counter[str]] = []
+        # Posting lists grow in compact C arrays (a Python list of tuples would take ten
+        # times the memory at 10,000 entries) and become numpy arrays without a copy.
+        postings: dict[str, tuple[array[int], array[float]]] = {}
+        unit_texts: list[str] = []
         surfaces: dict[str, str] = {}
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
             fields = {
@@ -173,13 +168,13 @@ class Matcher:
                 w = FIELD_WEIGHTS[name]
                 for i, t in enumerate(texts):
                     words = self.text.segment(t)
+                    expanded = [self.text.expand(word) for word in words]
                     if name != "answer":
-                        unit_vectors.append(_trigrams(self._shape_text(words)))
+                        unit_texts.append(self._shape_text(words, expanded))
                         self._unit_entry.append(idx)
                     if name == "keywords" and i == len(texts) - 1:
                         continue  # the joined keyword list is a shape unit only
-                    for word in words:
-                        toks = self.text.expand(word)
+                    for word, toks in zip(words, expanded, strict=True):
                         if toks:
                             surfaces.setdefault(word, toks[0])
                         length += w * len(toks)
@@ -187,17 +182,20 @@ class Matcher:
                             tfw[tok] += w
             self._doclen.append(length)
             for tok, f in tfw.items():
-                postings[tok].append((idx, f))
+                found = postings.get(tok)
+                if found is None:
+                    found = postings[tok] = (array("i"), array("d"))
+                found[0].append(idx)
+                found[1].append(f)
         n = len(self._ids)
         self._avgdl = sum(self._doclen) / max(n, 1)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()
-        }
         # BM25's saturation does not depend on the question: compute it once, here.
         doclen = np.asarray(self._doclen, dtype=np.float64)
-        for term, plist in postings.items():
-            where, freq = _arrays(plist)
+        for term, (where_buf, freq_buf) in postings.items():
+            where = np.frombuffer(where_buf, dtype=np.int32)
+            freq = np.frombuffer(freq_buf, dtype=np.float64)
+            self._idf[term] = math.log(1 + (n - len(where) + 0.5) / (len(where) + 0.5))
             lengths = 1 - B + B * doclen[where] / self._avgdl
             self._term_index[term] = (where, freq / (freq + K1 * lengths))
         # Spellings a misspelt word may be corrected to: the KB's own words and every lexicon
@@ -212,23 +210,34 @@ class Matcher:
                 self._bigram_surface[bg].add(word)
             if _THAI.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
-        # Character trigram TF-IDF over units (titles, phrasings, keywords).
-        units = len(unit_vectors)
+        self._build_shapes(unit_texts, n)
+
+    def _build_shapes(self, unit_texts: list[str], n: int) -> None:
+        """Character-trigram TF-IDF over units (titles, phrasings, keyword lists), in two
+        passes over the texts so no unit's trigram counts are kept in memory."""
+        units = len(unit_texts)
         df: Counter[str] = Counter()
-        for vec in unit_vectors:
-            df.update(vec.keys())
+        for text in unit_texts:
+            df.update(_trigrams(text).keys())
         self._gram_idf = {g: math.log(1 + units / d) for g, d in df.items()}
         self._gram_default_idf = math.log(1 + units)
-        gram_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for u, vec in enumerate(unit_vectors):
-            weights = {g: (1 + math.log(c)) * self._gram_idf[g] for g, c in vec.items()}
+        grams: dict[str, tuple[array[int], array[float]]] = {}  # float32 values: half the size
+        for u, text in enumerate(unit_texts):
+            weights = {g: (1 + math.log(c)) * self._gram_idf[g] for g, c in _trigrams(text).items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
-                gram_post[g].append((u, w / norm))
+                found = grams.get(g)
+                if found is None:
+                    found = grams[g] = (array("i"), array("f"))
+                found[0].append(u)
+                found[1].append(w / norm)
         # Trigrams in more than 5% of units say little and cost the most to add up: a
         # question skips them (their share of the cosine is small by their low idf).
         self._stop_df = max(500, units // 20)
-        self._gram_index = {g: _arrays(plist) for g, plist in gram_post.items()}
+        self._gram_index = {
+            g: (np.frombuffer(u_buf, dtype=np.int32), np.frombuffer(v_buf, dtype=np.float32))
+            for g, (u_buf, v_buf) in grams.items()
+        }
         # Units are stored entry by entry, so an entry's best unit is a reduceat over them.
         self._unit_count = units
         self._unit_starts = np.searchsorted(

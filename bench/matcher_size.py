@@ -1,0 +1,72 @@
+"""One knowledge-base size, measured in its own process (so peak memory is its own):
+index build time, latency per question, and the same for a plain rapidfuzz baseline.
+
+Prints one JSON object. Used by bench/run.py; runnable alone:
+    python -m bench.matcher_size 10000
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config import ROOT
+
+QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def main(size: int, baseline_questions: int) -> dict[str, float]:
+    from rapidfuzz import fuzz, process
+
+    from bench.gen_kb import write
+    from kb.evaluate import load_questions
+    from kb.knowledge import Knowledge
+
+    path = ROOT / "data" / "kb" if size == 0 else write(size, Path(f"/tmp/bench-kb-{size}.yaml"))
+    questions = [q.q for q in load_questions(QUESTIONS)]
+    started = time.perf_counter()
+    knowledge = Knowledge.load(path, ROOT / "data" / "lexicon.yaml", ZoneInfo("Asia/Bangkok"))
+    build = time.perf_counter() - started
+    knowledge.matcher.match("อุ่นเครื่อง")  # first-call costs are not per-question costs
+    ours = []
+    for q in questions:
+        t = time.perf_counter()
+        knowledge.matcher.match(q)
+        ours.append(time.perf_counter() - t)
+    # Baseline: rapidfuzz extractOne over every title and phrasing (its default WRatio).
+    choices = [text for e in knowledge.kb for text in (e.title, *e.questions)]
+    base = []
+    for q in questions[:baseline_questions]:
+        t = time.perf_counter()
+        process.extractOne(q, choices, scorer=fuzz.WRatio)
+        base.append(time.perf_counter() - t)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "entries": len(knowledge.kb),
+        "phrasings": len(choices),
+        "build_s": build,
+        "p50_ms": percentile(ours, 0.5) * 1000,
+        "p99_ms": percentile(ours, 0.99) * 1000,
+        "mean_ms": sum(ours) / len(ours) * 1000,
+        "baseline_p50_ms": percentile(base, 0.5) * 1000,
+        "baseline_p99_ms": percentile(base, 0.99) * 1000,
+        "baseline_mean_ms": sum(base) / len(base) * 1000,
+        "peak_mb": peak_mb,
+        "questions": len(ours),
+        "baseline_questions": len(base),
+    }
+
+
+if __name__ == "__main__":
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    print(json.dumps(main(size, limit)))
