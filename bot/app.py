@@ -189,7 +189,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(TelegramRateLimiter())
+        .rate_limiter(TelegramRateLimiter(per_second=settings.rate_limit))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -38,6 +38,8 @@ class Settings:
     # When confirmed residents are reminded: the day before at 09.00, and two hours before.
     reminders: tuple[Lead, ...] = field(default_factory=lambda: parse_leads(DEFAULT_REMINDERS))
     reminder_interval: float = 60.0  # seconds between checks for due reminders
+    # Messages a second across all chats: Telegram's limit for a bot is about 30.
+    rate_limit: float = 30.0
 
     @property
     def api_file_url(self) -> str:
@@ -102,6 +104,13 @@ class Settings:
             raise ConfigError(
                 f"BOT_REMINDER_INTERVAL must be seconds, 1 to 3600 (got {interval_text!r})"
             )
+        rate_text = get("BOT_RATE_LIMIT") or "30"
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            rate = 0.0
+        if rate <= 0:
+            raise ConfigError(f"BOT_RATE_LIMIT must be messages per second (got {rate_text!r})")
         defaults = cls()
         return cls(
             token=token,
@@ -118,4 +127,5 @@ class Settings:
             contact=get("BOT_CONTACT") or defaults.contact,
             reminders=reminders,
             reminder_interval=interval,
+            rate_limit=rate,
         )

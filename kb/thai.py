@@ -108,12 +108,11 @@ class ThaiText:
     _tokenizer: Tokenizer = field(init=False, repr=False)
     _phrase_re: re.Pattern[str] | None = field(init=False, repr=False)
     _parts: dict[str, list[str]] = field(init=False, repr=False)
-    _base: Tokenizer = field(init=False, repr=False)
+    _words: frozenset[str] = field(init=False, repr=False)
     _cuts: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        base = thai_words()
-        self._base = base_tokenizer = Tokenizer(custom_dict=base, engine="newmm")
+        self._words = base = thai_words()
         kb_terms = {
             t for term in self.extra_terms for t in normalize(term).split() if _THAI.search(t)
         }
@@ -124,7 +123,7 @@ class ThaiText:
         # who types only ผัก still meets it, while the whole term keeps its precision.
         self._parts = {}
         for term in kb_terms - self.lexicon.thai_terms:
-            parts = [p for p in base_tokenizer.word_tokenize(term) if p.strip()]
+            parts = self.dictionary_parts(term)
             if len(parts) > 1:
                 self._parts[term] = parts
         if self.lexicon.phrases:
@@ -159,8 +158,20 @@ class ThaiText:
         return cut
 
     def dictionary_parts(self, word: str) -> list[str]:
-        """The word cut with pythainlp's own dictionary only (no knowledge-base terms)."""
-        return [p for p in self._base.word_tokenize(word) if p.strip()]
+        """The word cut into pythainlp dictionary words, longest first, left to right.
+
+        A second newmm tokenizer would do this slightly better but costs a second
+        dictionary trie (memory and start-up time) for a job done on a few thousand terms.
+        """
+        parts: list[str] = []
+        i = 0
+        while i < len(word):
+            for j in range(min(len(word), i + 20), i, -1):
+                if word[i:j] in self._words or j == i + 1:
+                    parts.append(word[i:j])
+                    i = j
+                    break
+        return parts
 
     def expand(self, word: str) -> list[str]:
         """Canonical tokens of one segmented word: none for a particle; compounds add parts."""
