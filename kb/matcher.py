@@ -31,6 +31,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 from pythainlp.corpus import thai_words, tnc
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from kb.model import Entry, KnowledgeBase
@@ -102,6 +103,27 @@ _THAI = re.compile(r"[\u0e01-\u0e4e]")
 _DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
 
 
+ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 2 s at this many)
+_SOUNDS = [
+    ("ph", "p"), ("th", "t"), ("kh", "k"), ("ch", "j"), ("sh", "s"), ("ue", "u"),
+    ("oe", "o"), ("ae", "e"), ("aa", "a"), ("ii", "i"), ("uu", "u"), ("oo", "o"), ("ee", "e"),
+    ("r", "l"), ("v", "w"), ("z", "s"), ("c", "k"), ("y", "i"), ("h", ""),
+]  # fmt: skip
+
+
+def _sound(latin: str) -> str:
+    """A rough sound key for romanised Thai: residents and the Royal Institute system
+    spell the same word differently (jompol / chomphon, talad / talat, pak / phak)."""
+    key = latin.lower()
+    for a, b in _SOUNDS:
+        key = key.replace(a, b)
+    if key.endswith("d"):
+        key = key[:-1] + "t"
+    if key.endswith("l"):
+        key = key[:-1] + "n"
+    return key
+
+
 def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
@@ -134,6 +156,7 @@ class Matcher:
         self._dictionary = frozenset(thai_words())
         self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
         self._general: dict[str, float] = {}
+        self._roman: dict[str, str] | None = None
         self._bigram_surface: dict[str, set[str]] = defaultdict(set)
         _background()  # load the corpus frequencies now, not on a resident's first question
         self._build(kb.entries)
@@ -307,7 +330,35 @@ class Matcher:
             sim = 1.0 - dist / max(len(word), len(surface))
             if best is None or sim > best[1]:
                 best = (self._surface[surface], sim)
+        if best is None and latin and word.isalpha():
+            best = self._romanised(word)
         return best
+
+    def _romanised(self, word: str) -> tuple[str, float] | None:
+        """Thai typed in Latin letters (talad jompol): compare sound keys with the knowledge
+        base's words romanised by pythainlp (Royal Institute system). Built on first use:
+        most questions never need it."""
+        if self._roman is None:
+            from pythainlp.transliterate import romanize
+
+            index: dict[str, str] = {}
+            thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
+            for surface in thai[:ROMAN_LIMIT]:
+                index.setdefault(_sound(romanize(surface, engine="royin")), self._surface[surface])
+            self._roman = index
+        key = _sound(word)
+        if len(key) < 3:
+            return None
+        term = self._roman.get(key)
+        if term is not None:
+            return term, 0.9
+        if len(key) < 5:
+            return None
+        # One sound off (samakn for สมัคร): rapidfuzz scans the keys in C.
+        hit = process.extractOne(
+            key, list(self._roman), scorer=Levenshtein.distance, score_cutoff=1
+        )
+        return (self._roman[hit[0]], 0.85) if hit is not None else None
 
     def _query_terms(self, words: list[str]) -> list[list[tuple[str, float]]]:
         """For each meaningful word, its (term, similarity) alternatives: the word's canonical

@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
 
 TOP1 = 0.62
-TOP3 = 0.92
+TOP3 = 0.95
 REJECTION = 0.95
 # Per-tag top-1 floors (rejection for out-of-scope), a few points under today's figures.
 TAG_FLOORS = {
@@ -20,6 +20,7 @@ TAG_FLOORS = {
     "mixed": 0.73,
     "nospace": 0.66,
     "paraphrase": 0.28,
+    "romanised": 0.40,
     "short": 0.82,
     "typo": 0.76,
     OUT_OF_SCOPE: 0.95,

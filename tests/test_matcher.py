@@ -63,6 +63,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
         ("สมัครยังไงคะ", "signup-how"),
         ("register how", "signup-how"),
         ("ยกเลิกการสมัคร", "signup-cancel"),
+        ("pluk pak talad jompol", "veg"),  # romanised Thai
     ],
 )
 def test_answers(small: Knowledge, question: str, expected: str) -> None:
