@@ -84,11 +84,17 @@ class Services:
         raises KBError or LexiconError and keeps the current one if the files are invalid."""
         s = self.settings
         fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
-        self.knowledge = fresh.with_learned(await self.r.learned.by_entry())
+        await self._swap(fresh)
 
     async def refresh_learned(self) -> None:
         """Put organisers' approved phrasings into the matcher at once."""
-        self.knowledge = self.knowledge.with_learned(await self.r.learned.by_entry())
+        await self._swap(self.knowledge)
+
+    async def _swap(self, knowledge: Knowledge) -> None:
+        """Index `knowledge` with the learned phrasings, fully, then put it in service."""
+        ready = knowledge.with_learned(await self.r.learned.by_entry())
+        await asyncio.to_thread(ready.matcher.prepare_romanised)
+        self.knowledge = ready
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -145,7 +151,9 @@ async def set_admin_commands(bot: Bot, admin_id: int) -> None:
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
     svc.repos = await Repos.open(svc.settings.db_path)
-    await svc.refresh_learned()
+    svc.knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
+    # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
+    app.create_task(asyncio.to_thread(svc.knowledge.matcher.prepare_romanised))
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     # Organisers see their commands too; everyone else never sees them.
     for admin in sorted(svc.settings.admin_ids):

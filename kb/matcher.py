@@ -31,7 +31,6 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 from pythainlp.corpus import thai_words, tnc
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from kb.model import Entry, KnowledgeBase
@@ -157,6 +156,7 @@ class Matcher:
         self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
         self._general: dict[str, float] = {}
         self._roman: dict[str, str] | None = None
+        self._roman_buckets: dict[tuple[str, int], list[str]] = {}
         self._bigram_surface: dict[str, set[str]] = defaultdict(set)
         _background()  # load the corpus frequencies now, not on a resident's first question
         self._build(kb.entries)
@@ -334,31 +334,45 @@ class Matcher:
             best = self._romanised(word)
         return best
 
-    def _romanised(self, word: str) -> tuple[str, float] | None:
-        """Thai typed in Latin letters (talad jompol): compare sound keys with the knowledge
-        base's words romanised by pythainlp (Royal Institute system). Built on first use:
-        most questions never need it."""
-        if self._roman is None:
-            from pythainlp.transliterate import romanize
+    def prepare_romanised(self) -> None:
+        """Sound keys of the knowledge base's Thai words as the Royal Institute system
+        romanises them, for Thai typed in Latin letters (talad jompol): the commonest words
+        first, at most ROMAN_LIMIT (about 0.1 ms a word). Built on first need, or ahead of
+        time in a thread (the bot does so at start-up); swapped in whole when ready."""
+        if self._roman is not None:
+            return
+        from pythainlp.transliterate import romanize
 
-            index: dict[str, str] = {}
-            thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
-            for surface in thai[:ROMAN_LIMIT]:
-                index.setdefault(_sound(romanize(surface, engine="royin")), self._surface[surface])
-            self._roman = index
+        roman: dict[str, str] = {}
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
+        thai.sort(key=lambda w: -len(self._term_index[self._surface[w]][0]))
+        for surface in thai[:ROMAN_LIMIT]:
+            key = _sound(romanize(surface, engine="royin"))
+            if len(key) >= 3 and key not in roman:
+                roman[key] = self._surface[surface]
+                buckets[(key[0], len(key))].append(key)
+        self._roman_buckets = buckets
+        self._roman = roman
+
+    def _romanised(self, word: str) -> tuple[str, float] | None:
         key = _sound(word)
         if len(key) < 3:
             return None
+        if self._roman is None:
+            self.prepare_romanised()
+        assert self._roman is not None
         term = self._roman.get(key)
         if term is not None:
             return term, 0.9
         if len(key) < 5:
             return None
-        # One sound off (samakn for สมัคร): rapidfuzz scans the keys in C.
-        hit = process.extractOne(
-            key, list(self._roman), scorer=Levenshtein.distance, score_cutoff=1
-        )
-        return (self._roman[hit[0]], 0.85) if hit is not None else None
+        # One sound off (samakn for สมัคร): only keys starting alike and about as long.
+        for length in (len(key) - 1, len(key), len(key) + 1):
+            for other in self._roman_buckets.get((key[0], length), ()):
+                if Levenshtein.distance(key, other, score_cutoff=1) <= 1:
+                    return self._roman[other], 0.85
+        return None
 
     def _query_terms(self, words: list[str]) -> list[list[tuple[str, float]]]:
         """For each meaningful word, its (term, similarity) alternatives: the word's canonical

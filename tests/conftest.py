@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -26,6 +28,68 @@ ADMIN_ID = 900001
 def knowledge() -> Knowledge:
     """The shipped knowledge base and matcher, built once for the whole run."""
     return Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+
+
+# A small knowledge base with every kind of sign-up case, dated far ahead so it stays upcoming.
+SIGNUP_KB = """\
+entries:
+  - id: ws-small
+    kind: activity
+    title: อบรมปลูกผัก รอบเล็ก
+    questions: [อบรมปลูกผักรอบเล็ก]
+    answer: อบรมปลูกผักปลอดสารพิษ
+    starts: 2030-12-14T09:00:00+07:00
+    ends: 2030-12-14T12:00:00+07:00
+    location: ตลาดจอมพล
+    signup: true
+    capacity: 1
+  - id: forum
+    kind: event
+    title: เสวนาพัฒนาเมือง
+    questions: [เสวนาพัฒนาเมืองครั้งหน้า]
+    answer: เสวนาเรื่องเมืองแห่งโอกาส
+    starts: 2030-12-20T13:00:00+07:00
+    ends: 2030-12-20T16:30:00+07:00
+    location: โรงแรมโฆษะ
+    signup: true
+    capacity: 80
+  - id: family-day
+    kind: activity
+    title: วันครอบครัวเรียนรู้
+    questions: [วันครอบครัวเรียนรู้]
+    answer: พาลูกหลานมาเรียนรู้ด้วยกัน
+    starts: 2030-12-21T09:00:00+07:00
+    signup: true
+    capacity: 10
+    max_people: 4
+  - id: past-forum
+    kind: event
+    title: เสวนาครั้งที่แล้ว
+    questions: [เสวนาครั้งที่แล้ว]
+    answer: จัดไปแล้ว
+    starts: 2020-01-11T13:00:00+07:00
+    signup: true
+  - id: closed-talk
+    kind: event
+    title: งานเฉพาะผู้ได้รับเชิญ
+    questions: [งานเฉพาะผู้ได้รับเชิญ]
+    answer: เฉพาะผู้ได้รับเชิญ
+    starts: 2030-12-22T13:00:00+07:00
+"""
+
+
+@pytest.fixture(scope="session")
+def signup_kb(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
+    path = tmp_path_factory.mktemp("kb") / "kb.yaml"
+    path.write_text(SIGNUP_KB, encoding="utf-8")
+    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK)
+
+
+@pytest.fixture
+async def env(tmp_path: Path, signup_kb: Knowledge) -> AsyncIterator[BotEnv]:
+    """The bot with the sign-up knowledge base, as `bot_env` is with the shipped one."""
+    async with start_bot(tmp_path, signup_kb) as e:
+        yield e
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +124,23 @@ async def start_bot(
 async def bot_env(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[BotEnv]:
     async with start_bot(tmp_path, knowledge) as env:
         yield env
+
+
+async def spawn_bot(server: LocalBotApi, tmp: Path, **env: str) -> asyncio.subprocess.Process:
+    """`python -m bot run` in its own process, as an operator starts it, on the fake server."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "BOT_TOKEN": server.token,
+            "BOT_API_BASE_URL": server.base_url,
+            "BOT_DB_PATH": str(tmp / "bot.sqlite3"),
+            **env,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 @dataclass

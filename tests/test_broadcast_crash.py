@@ -4,9 +4,7 @@ resumes, nobody is skipped, and nobody gets it twice beyond the few messages in 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,26 +12,11 @@ from pathlib import Path
 from bot.localapi import LocalBotApi, SentMessage
 from bot.store import Store
 from bot.subscriptions import Subscriptions
-from tests.conftest import ADMIN_ID, ROOT
+from tests.conftest import ADMIN_ID, spawn_bot
 
 RESIDENTS = list(range(70001, 70501))
 ANNOUNCEMENT = "ประกาศ: ตลาดนัดผักปลอดสารพิษ วันเสาร์นี้ 08.00 น. ค่ะ"
 IN_FLIGHT = 32  # the delivery's concurrent requests: at most these may arrive twice
-
-
-async def start_bot(server: LocalBotApi, tmp: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "BOT_TOKEN": server.token,
-        "BOT_API_BASE_URL": server.base_url,
-        "BOT_DB_PATH": str(tmp / "bot.sqlite3"),
-        "BOT_ADMIN_IDS": str(ADMIN_ID),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -60,7 +43,7 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
         server.user(ADMIN_ID, first_name="เจ้าหน้าที่")
         for user in RESIDENTS:
             server.user(user)
-        bot = await start_bot(server, tmp_path)
+        bot = await spawn_bot(server, tmp_path, BOT_ADMIN_IDS=str(ADMIN_ID))
         try:
             await server.send_text(ADMIN_ID, "/broadcast")
             panel: SentMessage = await server.wait_for_message(ADMIN_ID, timeout=60)
@@ -78,7 +61,9 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
             before = sum(received(server, u) > 0 for u in RESIDENTS)
             assert 200 <= before < len(RESIDENTS), "the kill did not land half-way"
 
-            bot = await start_bot(server, tmp_path)  # resumes the unfinished broadcast
+            bot = await spawn_bot(
+                server, tmp_path, BOT_ADMIN_IDS=str(ADMIN_ID)
+            )  # resumes the unfinished broadcast
             summary = await server.wait_for_message(
                 ADMIN_ID, timeout=90, predicate=lambda m: m.text.startswith("✅ ประกาศ")
             )

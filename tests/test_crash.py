@@ -4,10 +4,8 @@ everyone told "confirmed" is in the database, nothing is half-written, nobody is
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,26 +13,10 @@ from pathlib import Path
 from bot.localapi import LocalBotApi, SentMessage
 from bot.signups import Signups
 from bot.store import Store
-from tests.conftest import ROOT
-from tests.test_signup_e2e import SIGNUP_KB
+from tests.conftest import SIGNUP_KB, spawn_bot
 
 RESIDENTS = list(range(30001, 30121))  # 120 residents, 80 seats
 OUTCOMES = ("✅ ยืนยันการสมัคร", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว")
-
-
-async def start_bot(server: LocalBotApi, tmp: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "BOT_TOKEN": server.token,
-        "BOT_API_BASE_URL": server.base_url,
-        "BOT_DB_PATH": str(tmp / "bot.sqlite3"),
-        "BOT_KB_PATH": str(tmp / "kb.yaml"),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -56,7 +38,7 @@ async def test_sigkill_mid_burst_loses_nothing(tmp_path: Path) -> None:
     async with LocalBotApi(token="777:CRASH-TEST") as server:
         for user in RESIDENTS:
             server.user(user)
-        bot = await start_bot(server, tmp_path)
+        bot = await spawn_bot(server, tmp_path, BOT_KB_PATH=str(tmp_path / "kb.yaml"))
         try:
             for user in RESIDENTS:
                 await server.send_text(user, "/start signup_forum")
@@ -77,7 +59,9 @@ async def test_sigkill_mid_burst_loses_nothing(tmp_path: Path) -> None:
             answered_before = sum(o.text.startswith(OUTCOMES) for o in offers)
             assert 25 <= answered_before < len(RESIDENTS), "the kill did not land mid-burst"
 
-            bot = await start_bot(server, tmp_path)  # same database
+            bot = await spawn_bot(
+                server, tmp_path, BOT_KB_PATH=str(tmp_path / "kb.yaml")
+            )  # same database
             # Taps PTB had already fetched (and so confirmed to Telegram) but not handled died
             # with the process; those residents saw no answer and tap again, as people do.
             await server.wait_idle(quiet=1.0, timeout=60)

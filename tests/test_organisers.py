@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,23 +19,10 @@ from bot.signups import Signups
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from kb.knowledge import Knowledge
-from tests.conftest import ADMIN_ID, BANGKOK, ROOT, BotEnv, start_bot
-from tests.test_signup_e2e import SIGNUP_KB, last, sign_up
+from tests.conftest import ADMIN_ID, BANGKOK, ROOT, SIGNUP_KB, BotEnv, start_bot
+from tests.test_signup_e2e import last, sign_up
 
 ADMIN_COMMANDS = ["/broadcast", "/broadcasts", "/export", "/stats", "/unanswered", "/reload"]
-
-
-@pytest.fixture(scope="module")
-def signup_kb(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    path = tmp_path_factory.mktemp("kb") / "kb.yaml"
-    path.write_text(SIGNUP_KB, encoding="utf-8")
-    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK)
-
-
-@pytest.fixture
-async def env(tmp_path: Path, signup_kb: Knowledge) -> AsyncIterator[BotEnv]:
-    async with start_bot(tmp_path, signup_kb) as e:
-        yield e
 
 
 async def test_residents_cannot_use_any_organiser_command(env: BotEnv) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,66 +13,7 @@ from bot.localapi import SentMessage
 from bot.signups import Signups, Status
 from bot.store import Store
 from kb.knowledge import Knowledge
-from tests.conftest import BANGKOK, ROOT, BotEnv, start_bot
-
-SIGNUP_KB = """\
-entries:
-  - id: ws-small
-    kind: activity
-    title: อบรมปลูกผัก รอบเล็ก
-    questions: [อบรมปลูกผักรอบเล็ก]
-    answer: อบรมปลูกผักปลอดสารพิษ
-    starts: 2030-12-14T09:00:00+07:00
-    ends: 2030-12-14T12:00:00+07:00
-    location: ตลาดจอมพล
-    signup: true
-    capacity: 1
-  - id: forum
-    kind: event
-    title: เสวนาพัฒนาเมือง
-    questions: [เสวนาพัฒนาเมืองครั้งหน้า]
-    answer: เสวนาเรื่องเมืองแห่งโอกาส
-    starts: 2030-12-20T13:00:00+07:00
-    ends: 2030-12-20T16:30:00+07:00
-    location: โรงแรมโฆษะ
-    signup: true
-    capacity: 80
-  - id: family-day
-    kind: activity
-    title: วันครอบครัวเรียนรู้
-    questions: [วันครอบครัวเรียนรู้]
-    answer: พาลูกหลานมาเรียนรู้ด้วยกัน
-    starts: 2030-12-21T09:00:00+07:00
-    signup: true
-    capacity: 10
-    max_people: 4
-  - id: past-forum
-    kind: event
-    title: เสวนาครั้งที่แล้ว
-    questions: [เสวนาครั้งที่แล้ว]
-    answer: จัดไปแล้ว
-    starts: 2020-01-11T13:00:00+07:00
-    signup: true
-  - id: closed-talk
-    kind: event
-    title: งานเฉพาะผู้ได้รับเชิญ
-    questions: [งานเฉพาะผู้ได้รับเชิญ]
-    answer: เฉพาะผู้ได้รับเชิญ
-    starts: 2030-12-22T13:00:00+07:00
-"""
-
-
-@pytest.fixture(scope="module")
-def signup_kb(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    path = tmp_path_factory.mktemp("kb") / "kb.yaml"
-    path.write_text(SIGNUP_KB, encoding="utf-8")
-    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK)
-
-
-@pytest.fixture
-async def env(tmp_path: Path, signup_kb: Knowledge) -> AsyncIterator[BotEnv]:
-    async with start_bot(tmp_path, signup_kb) as e:
-        yield e
+from tests.conftest import BotEnv, start_bot
 
 
 async def rows(env: BotEnv, entry_id: str) -> list[tuple[int, str]]:
