@@ -192,6 +192,40 @@ class Signups:
         )
         return [_signup(r) for r in rows]
 
+    async def recent_entries(self, limit: int, live_only: bool = False) -> list[tuple[str, str]]:
+        """(entry id, title) of entries with sign-ups, most recently signed up first; entries
+        since removed from the knowledge base are included (staff still need them)."""
+        where = " WHERE status != 'cancelled'" if live_only else ""
+        rows = await self.store.query(
+            f"SELECT entry_id, entry_title, MAX(id) AS last FROM signups{where}"
+            " GROUP BY entry_id ORDER BY last DESC LIMIT ?",
+            (limit,),
+        )
+        return [(r["entry_id"], r["entry_title"]) for r in rows]
+
+    async def seats(self, entry_id: str) -> tuple[int, int]:
+        """(seats taken by confirmed sign-ups, people waiting) for an entry."""
+        rows = await self.store.query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'confirmed' THEN people END), 0) AS seats,"
+            " COUNT(CASE WHEN status = 'waitlist' THEN 1 END) AS waiting"
+            " FROM signups WHERE entry_id = ?",
+            (entry_id,),
+        )
+        return int(rows[0]["seats"]), int(rows[0]["waiting"])
+
+    async def reachable(self, entry_id: str, statuses: set[Status]) -> list[int]:
+        """Residents signed up for an entry with one of these statuses, minus those who
+        blocked the bot."""
+        marks = ",".join("?" * len(statuses))
+        rows = await self.store.query(
+            "SELECT DISTINCT s.user_id FROM signups s"
+            " LEFT JOIN residents r ON r.user_id = s.user_id"
+            f" WHERE s.entry_id = ? AND s.status IN ({marks}) AND r.blocked_at IS NULL"
+            " ORDER BY s.user_id",
+            (entry_id, *sorted(statuses)),
+        )
+        return [r["user_id"] for r in rows]
+
     async def get(self, signup_id: int) -> Signup | None:
         rows = await self.store.query(
             f"SELECT {_SIGNUP_COLUMNS} FROM signups WHERE id = ?", (signup_id,)

@@ -264,6 +264,28 @@ class Store:
             )
         return cur.rowcount == 1
 
+    async def question_text(self, question_id: int) -> str | None:
+        rows = await self.query("SELECT text FROM questions WHERE id = ?", (question_id,))
+        return rows[0]["text"] if rows else None
+
+    async def question_counts(self, since: datetime) -> tuple[int, int]:
+        """(questions asked, questions not answered directly) since a moment."""
+        rows = await self.query(
+            "SELECT COUNT(*) AS n, COUNT(CASE WHEN outcome != 'answer' THEN 1 END) AS missed"
+            " FROM questions WHERE asked_at >= ?",
+            (_ts(since),),
+        )
+        return int(rows[0]["n"]), int(rows[0]["missed"])
+
+    async def weak_questions(self, since: datetime, score_below: float) -> list[tuple[int, str]]:
+        """(id, text) of questions not answered, or answered with a low score, newest first."""
+        rows = await self.query(
+            "SELECT id, text FROM questions"
+            " WHERE asked_at >= ? AND (outcome != 'answer' OR score < ?) ORDER BY id DESC",
+            (_ts(since), score_below),
+        )
+        return [(r["id"], r["text"]) for r in rows]
+
     async def questions(self, outcome: str | None = None, limit: int = 100) -> list[LoggedQuestion]:
         sql = "SELECT user_id, asked_at, text, outcome, top_id, score FROM questions"
         args: tuple[object, ...] = ()

@@ -12,7 +12,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.export import signup_rows, to_csv, to_xlsx
-from bot.store import _ts
 from handlers.common import (
     Context,
     acknowledge,
@@ -33,14 +32,11 @@ log = logging.getLogger(__name__)
 # ------------------------------------------------------------------ export
 @admin_only
 async def export_command(update: Update, context: Context) -> None:
-    rows = await svc(context).db.query(
-        "SELECT entry_id, entry_title, MAX(id) AS last FROM signups"
-        " GROUP BY entry_id ORDER BY last DESC LIMIT 20"
-    )
-    if not rows:
+    entries = await svc(context).signups.recent_entries(20)
+    if not entries:
         await show(update, [texts.EXPORT_EMPTY])
         return
-    buttons = [[button(truncate(r["entry_title"]), "xp", r["entry_id"])] for r in rows]
+    buttons = [[button(truncate(title), "xp", entry_id)] for entry_id, title in entries]
     buttons.append([button(texts.BTN_EXPORT_ALL, "xp", "*")])
     await show(update, [texts.EXPORT_PICK], InlineKeyboardMarkup(buttons))
 
@@ -78,26 +74,13 @@ async def stats_command(update: Update, context: Context) -> None:
     for entry in services.knowledge.kb.upcoming(now):
         if not entry.signup:
             continue
-        rows = await services.db.query(
-            "SELECT COALESCE(SUM(CASE WHEN status = 'confirmed' THEN people END), 0) AS seats,"
-            " COUNT(CASE WHEN status = 'waitlist' THEN 1 END) AS waiting"
-            " FROM signups WHERE entry_id = ?",
-            (entry.id,),
-        )
+        seats, waiting = await services.signups.seats(entry.id)
         cap = entry.capacity if entry.capacity is not None else "ไม่จำกัด"
-        lines.append(
-            f"• {texts.esc(entry.title)}: ได้ที่นั่ง {rows[0]['seats']}/{cap}"
-            f" · สำรอง {rows[0]['waiting']}"
-        )
+        lines.append(f"• {texts.esc(entry.title)}: ได้ที่นั่ง {seats}/{cap} · สำรอง {waiting}")
     subs = await services.r.subscriptions.counts()
     lines.append("ผู้รับข่าว: " + " · ".join(f"{texts.TOPIC_NAMES[t]} {n}" for t, n in subs.items()))
-    since = _ts(now - timedelta(days=7))
-    asked = await services.db.query(
-        "SELECT COUNT(*) AS n, COUNT(CASE WHEN outcome != 'answer' THEN 1 END) AS missed"
-        " FROM questions WHERE asked_at >= ?",
-        (since,),
-    )
-    lines.append(f"คำถาม 7 วันล่าสุด: {asked[0]['n']} · ตอบไม่ได้ {asked[0]['missed']}")
+    asked, missed = await services.db.question_counts(now - timedelta(days=7))
+    lines.append(f"คำถาม 7 วันล่าสุด: {asked} · ตอบไม่ได้ {missed}")
     await show(update, ["\n".join(lines)])
 
 
@@ -107,12 +90,7 @@ async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int,
     questions (same words once particles, spacing and spelling variants are normalised)
     form one group; questions already learned are left out."""
     services = svc(context)
-    since = _ts(services.clock() - timedelta(days=days))
-    rows = await services.db.query(
-        "SELECT id, text FROM questions"
-        " WHERE asked_at >= ? AND (outcome != 'answer' OR score < 0.45) ORDER BY id DESC",
-        (since,),
-    )
+    rows = await services.db.weak_questions(services.clock() - timedelta(days=days), 0.45)
     tokens = services.knowledge.matcher.text.tokens
 
     def key_of(text: str) -> tuple[str, ...]:
@@ -121,12 +99,12 @@ async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int,
     learned = {key_of(p.phrasing) for p in await services.r.learned.all()}
     counts: Counter[tuple[str, ...]] = Counter()
     newest: dict[tuple[str, ...], tuple[int, str]] = {}
-    for r in rows:
-        key = key_of(r["text"])
+    for question_id, text in rows:
+        key = key_of(text)
         if not key or key in learned:
             continue
         counts[key] += 1
-        newest.setdefault(key, (r["id"], r["text"]))
+        newest.setdefault(key, (question_id, text))
     return [(n, *newest[key]) for key, n in counts.most_common(10)]
 
 
@@ -151,8 +129,8 @@ async def _question(
     args = cb_args(data, action, count)
     if args is None or not args[0].isdigit():
         return None
-    rows = await svc(context).db.query("SELECT text FROM questions WHERE id = ?", (int(args[0]),))
-    return (args, rows[0]["text"]) if rows else None
+    text = await svc(context).db.question_text(int(args[0]))
+    return (args, text) if text is not None else None
 
 
 PICK_PAGE = 8

@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot import texts
 from bot.app import services
 from bot.broadcasts import Broadcast, Counts, Delivery, send_content
+from bot.signups import Status
 from handlers.common import (
     Context,
     acknowledge,
@@ -50,11 +51,8 @@ async def recipients(context: Context, audience: str) -> list[int]:
         return await r.subscriptions.audience(rest)
     if kind == "entry":
         entry_id, _, status = rest.partition(":")
-        wanted = {"confirmed", "waitlist"} if status == "both" else {status}
-        blocked = await r.store.query("SELECT user_id FROM residents WHERE blocked_at IS NOT NULL")
-        skip = {row["user_id"] for row in blocked}
-        signups = await r.signups.for_entry(entry_id)
-        return sorted({s.user_id for s in signups if s.status in wanted and s.user_id not in skip})
+        wanted = {Status.CONFIRMED, Status.WAITLIST} if status == "both" else {Status(status)}
+        return await r.signups.reachable(entry_id, wanted)
     return await r.subscriptions.audience(None)
 
 
@@ -106,14 +104,11 @@ async def broadcast_audience_button(update: Update, context: Context) -> None:
     elif args[0] == "all":
         await _compose(update, context, "all")
     else:
-        rows = await svc(context).db.query(
-            "SELECT entry_id, entry_title, MAX(id) AS last FROM signups"
-            " WHERE status != 'cancelled' GROUP BY entry_id ORDER BY last DESC LIMIT 12"
-        )
-        if not rows:
+        entries = await svc(context).signups.recent_entries(12, live_only=True)
+        if not entries:
             await show(update, [texts.BROADCAST_NO_ENTRIES])
             return
-        buttons = [[button(truncate(r["entry_title"]), "be", r["entry_id"])] for r in rows]
+        buttons = [[button(truncate(title), "be", entry_id)] for entry_id, title in entries]
         await show(update, [texts.BROADCAST_PICK_ENTRY], InlineKeyboardMarkup(buttons))
 
 

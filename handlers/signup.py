@@ -31,7 +31,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.phone import display_phone, normalize_phone
-from bot.signups import Flow, Result, Signup, SignupOutcome
+from bot.signups import CapacityOf, Flow, Result, Signup, SignupOutcome
 from handlers.ask import answer_question
 from handlers.common import (
     Context,
@@ -68,7 +68,7 @@ def entry_gate(context: Context, entry_id: str) -> tuple[Entry | None, str | Non
     return entry, None
 
 
-def capacity_of(context: Context) -> Any:
+def capacity_of(context: Context) -> CapacityOf:
     """Seats on offer per entry id, for promotions: none for entries gone, closed or past."""
 
     def capacity(entry_id: str) -> int | None:
