@@ -58,7 +58,10 @@ class KBError(Exception):
 
 
 # libyaml's parser when PyYAML was built with it: ten times faster on a large knowledge base.
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader as _Base
+except ImportError:  # PyYAML without libyaml
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 
 class _Loader(_Base):
