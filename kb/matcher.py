@@ -127,6 +127,19 @@ def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
 
+_MONTHS = (
+    "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม"
+).split()
+
+
+def _date_words(entry: Entry) -> list[str]:
+    """A dated entry is also found by its date ("12 ธันวา", "ต.ค. 66"): index it as words."""
+    if entry.starts is None:
+        return []
+    day = entry.starts  # in the offset the organiser wrote, i.e. local time
+    return [f"{day.day} {_MONTHS[day.month - 1]} {day.year + 543}"]
+
+
 def _bigrams(word: str) -> set[str]:
     return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
 
@@ -179,10 +192,12 @@ class Matcher:
         surfaces: dict[str, str] = {}
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
+            keywords = [*e.keywords, *_date_words(e)]
             fields = {
                 "title": [e.title],
                 "questions": [*e.questions, *e.learned],
-                "keywords": [*e.keywords, " ".join(e.keywords)] if e.keywords else [],
+                # The keywords one by one, then together as one shape unit (last).
+                "keywords": [*keywords, " ".join(keywords)] if keywords else [],
                 "answer": [e.answer],
             }
             tfw: dict[str, float] = defaultdict(float)
@@ -280,6 +295,8 @@ class Matcher:
         if f is not None:
             surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
             weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
+        elif token.isdigit():
+            weight = 0.3  # numbers are often incidental ("my son is 5"); a date still matches
         elif _THAI.match(token) and len(token) <= 2:
             weight = 0.2  # a stray syllable left by a typo says little on its own
         else:

@@ -49,6 +49,22 @@ def normalize(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_YEAR_CUES = frozenset({"ปี", "พ", "ศ", "พศ"})
+
+
+def _buddhist_years(words: list[str], lexicon: Lexicon) -> list[str]:
+    out = []
+    for i, word in enumerate(words):
+        if word.isdigit() and len(word) == 4 and 1900 <= int(word) <= 2100:
+            word = str(int(word) + 543)  # Common Era -> Buddhist Era
+        elif word.isdigit() and len(word) == 2 and i > 0:
+            before = lexicon.map(words[i - 1]) or words[i - 1]
+            if before in _YEAR_CUES or before.endswith(("คม", "ยน", "พันธ์")):
+                word = "25" + word  # "ต.ค. 66", "ปี 67": a short Buddhist-Era year
+        out.append(word)
+    return out
+
+
 class LexiconError(ValueError):
     pass
 
@@ -135,7 +151,8 @@ class ThaiText:
             self._phrase_re = None
 
     def segment(self, text: str) -> list[str]:
-        """Normalised words, before the lexicon is applied."""
+        """Normalised words, before the lexicon is applied. Years are written as Thai people
+        write them: 2024 becomes 2567, and "67" after a month or ปี becomes 2567."""
         norm = normalize(text)
         if self._phrase_re is not None:
             norm = self._phrase_re.sub(lambda m: f" {self.lexicon.phrases[m.group(1)]} ", norm)
@@ -145,7 +162,7 @@ class ThaiText:
                 words.extend(self._cut(run))
             else:
                 words.append(run)
-        return words
+        return _buddhist_years(words, self.lexicon)
 
     def _cut(self, run: str) -> tuple[str, ...]:
         """newmm on one run of Thai letters, remembered: knowledge bases and residents

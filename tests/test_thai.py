@@ -66,3 +66,12 @@ def test_lexicon_refuses_a_variant_under_two_terms(tmp_path: Path) -> None:
     path.write_text("synonyms:\n  ไม่: [บ่]\n  ไหม: [บ่]\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="'บ่' is listed under both"):
         load_lexicon(path)
+
+
+def test_dates_as_thai_people_write_them(thai: ThaiText) -> None:
+    full = thai.tokens("12 ธันวาคม 2569")
+    assert thai.tokens("12 ธ.ค. 69") == full
+    assert thai.tokens("12 ธันวา 2569") == full
+    assert thai.tokens("12 december 2026") == full  # Common Era becomes Buddhist Era
+    assert thai.tokens("ปี 67") == thai.tokens("ปี 2567")
+    assert "2567" not in thai.tokens("ลูกอายุ 67")  # a number is only a year after a cue
