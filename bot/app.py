@@ -197,7 +197,11 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(TelegramRateLimiter(per_second=settings.rate_limit))
+        .rate_limiter(
+            TelegramRateLimiter(
+                per_second=settings.rate_limit, chat_interval=1.0 if settings.pace_chats else 0.0
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -51,6 +51,12 @@ class TerminalView:
         print("\n".join(lines), file=self.out, flush=True)
 
 
+def _activity(server: LocalBotApi, user_id: int) -> tuple[int, int]:
+    """How much the bot has said in the chat: messages, and edits of them."""
+    messages = server.messages(user_id)
+    return len(messages), sum(m.edit_count for m in messages)
+
+
 async def chat(
     settings: Settings,
     knowledge: Knowledge,
@@ -69,8 +75,15 @@ async def chat(
     user_id = min(settings.admin_ids) if settings.admin_ids else CHAT_USER_ID
     async with server:
         server.user(user_id, first_name="ผู้ทดลอง", language_code="th")
+        # No Telegram here: no flood limits to respect, and pauses would only make the
+        # terminal's prompt appear before the bot's answer.
         local = replace(
-            settings, token=server.token, api_base_url=server.base_url, webhook_url=None
+            settings,
+            token=server.token,
+            api_base_url=server.base_url,
+            webhook_url=None,
+            rate_limit=1_000_000,
+            pace_chats=False,
         )
         app = build_application(local, knowledge)
         async with running(app, poll_timeout=1):
@@ -80,6 +93,7 @@ async def chat(
                 flush=True,
             )
             await server.send_text(user_id, "/start")
+            await server.wait_for_message(user_id, timeout=30)  # the first answer is the slowest
             await server.wait_idle(quiet=0.3)
             loop = asyncio.get_running_loop()
             while True:
@@ -93,9 +107,16 @@ async def chat(
                     continue
                 if text in QUIT:
                     break
+                before = _activity(server, user_id)
                 if text.isdigit() and 1 <= int(text) <= len(view.choices):
                     message_id, data = view.choices[int(text) - 1]
                     await server.press(user_id, message_id, data)
                 else:
                     await server.send_text(user_id, text)
+                # Wait for the bot's first reaction, then for it to finish, so the prompt
+                # comes after the answer even on a slow machine.
+                for _ in range(200):
+                    if _activity(server, user_id) != before:
+                        break
+                    await asyncio.sleep(0.05)
                 await server.wait_idle(quiet=0.3)

@@ -40,6 +40,8 @@ class Settings:
     reminder_interval: float = 60.0  # seconds between checks for due reminders
     # Messages a second across all chats: Telegram's limit for a bot is about 30.
     rate_limit: float = 30.0
+    # About one message a second per chat, as Telegram asks; off only for the local chat.
+    pace_chats: bool = True
 
     @property
     def api_file_url(self) -> str:

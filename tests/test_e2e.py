@@ -101,8 +101,10 @@ async def test_thai_question_is_answered(bot_env: BotEnv) -> None:
 
 async def test_misspelt_and_dialect_questions_are_answered(bot_env: BotEnv) -> None:
     bot_env.server.user(RESIDENT)
-    reply = await bot_env.say(RESIDENT, "กองทุนสร้างอาชีบขอยังไง")  # อาชีพ mistyped
-    assert reply.text.startswith("กองทุนสร้างอาชีพ")
+    reply = await bot_env.say(RESIDENT, "แปลงผักตลาดจอมพน")  # จอมพล with the wrong final
+    assert reply.text.startswith("แปลงผักปลอดสารพิษ ตลาดจอมพล")
+    reply = await bot_env.say(RESIDENT, "ข้อมูลส่วนบุคคน")  # บุคคล mistyped
+    assert reply.text.startswith("ข้อมูลส่วนตัว PDPA")
     reply = await bot_env.say(RESIDENT, "U2T เฮ็ดหยังแน่")
     assert reply.text.startswith("U2T มหาวิทยาลัยสู่ตำบล")
 
