@@ -251,31 +251,51 @@ class Matcher:
         self._build_shapes(unit_texts, n)
 
     def _build_shapes(self, unit_texts: list[str], n: int) -> None:
-        """Character-trigram TF-IDF over units (titles, phrasings, keyword lists), in two
-        passes over the texts so no unit's trigram counts are kept in memory."""
-        units = len(unit_texts)
-        df: Counter[str] = Counter()
+        """Character-trigram TF-IDF over units (titles, phrasings, keyword lists).
+
+        One pass collects (gram id, count) pairs for every unit in compact arrays; numpy
+        then computes idf, weights and norms and groups the postings by gram at once."""
+        gram_ids: dict[str, int] = {}
+        ids: array[int] = array("i")
+        counts: array[int] = array("H")
+        sizes: array[int] = array("i")
         for text in unit_texts:
-            df.update(_trigrams(text).keys())
-        self._gram_idf = {g: math.log(1 + units / d) for g, d in df.items()}
+            grams = _trigrams(text)
+            for gram, count in grams.items():
+                gid = gram_ids.get(gram)
+                if gid is None:
+                    gid = gram_ids[gram] = len(gram_ids)
+                ids.append(gid)
+                counts.append(min(count, 65_535))
+            sizes.append(len(grams))
+        units = len(unit_texts)
+        gram_of = np.frombuffer(ids, dtype=np.int32)
+        unit_of = np.repeat(np.arange(units, dtype=np.int32), np.frombuffer(sizes, dtype=np.int32))
+        idf = np.log1p(units / np.bincount(gram_of, minlength=len(gram_ids)))  # df >= 1
+        # float32 throughout: these arrays have one element per (unit, trigram) pair.
+        weight = 1 + np.log(np.frombuffer(counts, dtype=np.uint16).astype(np.float32))
+        weight *= idf.astype(np.float32)[gram_of]
+        norm = np.sqrt(np.bincount(unit_of, weights=weight * weight, minlength=units))
+        norm[norm == 0] = 1.0
+        weight /= norm.astype(np.float32)[unit_of]
+        df = np.bincount(gram_of, minlength=len(gram_ids))
+        bounds = np.concatenate(([0], np.cumsum(df)))
+        order = np.argsort(gram_of, kind="stable")  # stable: units stay in order within a gram
+        del gram_of, ids, counts  # the largest arrays go before the postings are copied out
+        by_unit = unit_of[order]
+        del unit_of
+        by_value = weight[order]
+        del order, weight
+        names = list(gram_ids)  # insertion order is id order
+        self._gram_idf = dict(zip(names, idf.tolist(), strict=True))
         self._gram_default_idf = math.log(1 + units)
-        grams: dict[str, tuple[array[int], array[float]]] = {}  # float32 values: half the size
-        for u, text in enumerate(unit_texts):
-            weights = {g: (1 + math.log(c)) * self._gram_idf[g] for g, c in _trigrams(text).items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            for g, w in weights.items():
-                found = grams.get(g)
-                if found is None:
-                    found = grams[g] = (array("i"), array("f"))
-                found[0].append(u)
-                found[1].append(w / norm)
+        self._gram_index = {
+            g: (by_unit[bounds[i] : bounds[i + 1]], by_value[bounds[i] : bounds[i + 1]])
+            for i, g in enumerate(names)
+        }
         # Trigrams in more than 5% of units say little and cost the most to add up: a
         # question skips them (their share of the cosine is small by their low idf).
         self._stop_df = max(500, units // 20)
-        self._gram_index = {
-            g: (np.frombuffer(u_buf, dtype=np.int32), np.frombuffer(v_buf, dtype=np.float32))
-            for g, (u_buf, v_buf) in grams.items()
-        }
         # Units are stored entry by entry, so an entry's best unit is a reduceat over them.
         self._unit_count = units
         self._unit_starts = np.searchsorted(
