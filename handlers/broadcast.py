@@ -23,7 +23,7 @@ from telegram.ext import (
 from bot import texts
 from bot.app import services
 from bot.broadcasts import Broadcast, Counts, Delivery, send_content
-from bot.signups import Status
+from bot.signups import Flow, Status
 from handlers.common import (
     Context,
     acknowledge,
@@ -75,12 +75,13 @@ async def broadcast_command(update: Update, context: Context) -> None:
     await show(update, [texts.BROADCAST_AUDIENCE], InlineKeyboardMarkup(rows))
 
 
-async def _flow_data(update: Update, context: Context) -> dict[str, Any] | None:
+async def _flow(update: Update, context: Context) -> Flow | None:
+    """The organiser's broadcast in progress, if any (it lives in the flows table)."""
     user = update.effective_user
     if user is None:
         return None
     flow = await svc(context).signups.flow(user.id, FLOW_TTL)
-    return flow.data if flow is not None and flow.kind == FLOW else None
+    return flow if flow is not None and flow.kind == FLOW else None
 
 
 async def _compose(update: Update, context: Context, audience: str) -> None:
@@ -96,7 +97,7 @@ async def broadcast_audience_button(update: Update, context: Context) -> None:
     assert query is not None
     await acknowledge(query)
     args = cb_args(query.data, "ba", 1)
-    if args is None or await _flow_data(update, context) is None:
+    if args is None or await _flow(update, context) is None:
         await show(update, [texts.FLOW_EXPIRED])
         return
     if args[0] in TOPIC_KEYS:
@@ -118,7 +119,7 @@ async def broadcast_entry_button(update: Update, context: Context) -> None:
     assert query is not None
     await acknowledge(query)
     args = cb_args(query.data, "be", 1)
-    if args is None or await _flow_data(update, context) is None:
+    if args is None or await _flow(update, context) is None:
         await show(update, [texts.FLOW_EXPIRED])
         return
     labels = {"c": texts.BTN_ST_CONFIRMED, "w": texts.BTN_ST_WAITLIST, "b": texts.BTN_ST_BOTH}
@@ -132,7 +133,7 @@ async def broadcast_status_button(update: Update, context: Context) -> None:
     assert query is not None
     await acknowledge(query)
     args = cb_args(query.data, "bs", 2)
-    if args is None or args[1] not in STATUS_KEYS or await _flow_data(update, context) is None:
+    if args is None or args[1] not in STATUS_KEYS or await _flow(update, context) is None:
         await show(update, [texts.FLOW_EXPIRED])
         return
     await _compose(update, context, f"entry:{args[0]}:{STATUS_KEYS[args[1]]}")
@@ -144,12 +145,10 @@ async def broadcast_compose_message(update: Update, context: Context) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
-    data = await _flow_data(update, context)
-    if data is None:
-        return  # not composing: the message is an ordinary question
-    flow = await svc(context).signups.flow(user.id, FLOW_TTL)
+    flow = await _flow(update, context)
     if flow is None or flow.step != "compose":
-        return
+        return  # not composing: the message is an ordinary question
+    data = flow.data
     if message.photo:
         kind, file_id, body = "photo", message.photo[-1].file_id, message.caption_html or ""
     elif message.document:

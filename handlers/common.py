@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.app import Services
+from bot.app import Services, services
 from kb.model import Entry
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -47,9 +47,7 @@ def cb_args(data: str | None, action: str, count: int) -> list[str] | None:
 
 
 def svc(context: Context) -> Services:
-    value = context.bot_data["svc"]
-    assert isinstance(value, Services)
-    return value
+    return services(context.application)
 
 
 def now(context: Context) -> datetime:
@@ -80,7 +78,7 @@ def menu_row() -> list[InlineKeyboardButton]:
 def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> InlineKeyboardMarkup:
     """Under an entry's details: sign up (when open), then back to its list page or the menu."""
     rows: list[list[InlineKeyboardButton]] = []
-    if entry.signup and (entry.starts is None or entry.starts > now(context)):
+    if entry.accepts_signups(now(context)):
         rows.append([button(texts.BTN_SIGNUP, "su", entry.id)])
     key, page = (back[:2], back[2:]) if back else ("", "")
     if key in texts.LIST_TITLES and page.isdigit():

@@ -61,11 +61,9 @@ def entry_gate(context: Context, entry_id: str) -> tuple[Entry | None, str | Non
     entry = svc(context).knowledge.kb.get(entry_id)
     if entry is None:
         return None, texts.SIGNUP_UNKNOWN
-    if not entry.signup:
-        return None, texts.SIGNUP_CLOSED
-    if entry.starts is not None and entry.starts <= now(context):
-        return None, texts.SIGNUP_PAST
-    return entry, None
+    if entry.accepts_signups(now(context)):
+        return entry, None
+    return None, texts.SIGNUP_CLOSED if not entry.signup else texts.SIGNUP_PAST
 
 
 def capacity_of(context: Context) -> CapacityOf:

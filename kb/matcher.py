@@ -325,7 +325,8 @@ class Matcher:
                 weight = max(self._general_weight(p) for p in parts)
             else:
                 weight = 1.0
-        self._general[token] = weight
+        if len(self._general) < 200_000:  # residents' words are endless; memory is not
+            self._general[token] = weight
         return weight
 
     def _weight(self, token: str) -> float:

@@ -35,6 +35,10 @@ class Entry:
     # Phrasings organisers approved from residents' own questions (stored in SQLite).
     learned: tuple[str, ...] = field(default=(), compare=False)
 
+    def accepts_signups(self, now: datetime) -> bool:
+        """Residents can sign up: sign-up is on and the entry has not started yet."""
+        return self.signup and (self.starts is None or self.starts > now)
+
     def is_upcoming(self, now: datetime) -> bool:
         """Dated and not yet over (an event in progress still counts)."""
         if self.starts is None:
