@@ -26,15 +26,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-from pythainlp.corpus import thai_words, tnc
-from rapidfuzz.distance import Levenshtein
+from pythainlp.corpus import thai_words
+from rapidfuzz.distance import OSA, Levenshtein
 
 from kb.model import Entry, KnowledgeBase
-from kb.thai import ThaiText
+from kb.thai import ThaiText, general_frequencies
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
 K1, B = 1.2, 0.5
@@ -91,12 +90,6 @@ class MatchResult:
         }
 
 
-@cache
-def _background() -> tuple[dict[str, int], float]:
-    freqs = dict(tnc.word_freqs())
-    return freqs, float(sum(freqs.values()))
-
-
 _THAI = re.compile(r"[\u0e01-\u0e4e]")
 # Tone marks, mai taikhu, thanthakhat, mai han-akat: easy to miss or misplace when typing.
 _DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
@@ -125,6 +118,19 @@ def _sound(latin: str) -> str:
 
 def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
+
+
+def _typo_distance(word: str, known: str, budget: int) -> float:
+    """Edit distance as typing slips make it: two swapped letters (เบีนย for เบียน) are one
+    slip, and a missing or wrong tone mark or thanthakhat counts half a letter.
+
+    Plain edit distance on the raw strings: rapidfuzz's default_process would strip vowels.
+    """
+    letters = OSA.distance(_skeleton(word), _skeleton(known), score_cutoff=budget)
+    if letters > budget:
+        return letters
+    marks = OSA.distance(_DIACRITICS.findall(word), _DIACRITICS.findall(known))
+    return letters + 0.5 * min(marks, 2)
 
 
 _MONTHS = (
@@ -171,7 +177,7 @@ class Matcher:
         self._roman: dict[str, str] | None = None
         self._roman_buckets: dict[tuple[str, int], list[str]] = {}
         self._bigram_surface: dict[str, set[str]] = defaultdict(set)
-        _background()  # load the corpus frequencies now, not on a resident's first question
+        general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
@@ -310,7 +316,7 @@ class Matcher:
         cached = self._general.get(token)
         if cached is not None:
             return cached
-        freqs, total = _background()
+        freqs, total = general_frequencies()
         f = freqs.get(token)
         if f is not None:
             surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
@@ -361,8 +367,7 @@ class Matcher:
             # often makes a different word (iphone is not phone).
             if latin and surface[0] != word[0]:
                 continue
-            # Plain Levenshtein on the raw strings: default_process would strip Thai vowels.
-            dist = Levenshtein.distance(word, surface, score_cutoff=budget)
+            dist = _typo_distance(word, surface, budget)
             if dist > budget:
                 continue
             sim = 1.0 - dist / max(len(word), len(surface))
@@ -481,7 +486,11 @@ class Matcher:
         total = 0.0
         for group in groups:
             weights = [self._weight(term) for term, _ in group]
-            total += max(weights)
+            whole = max(weights)
+            total += whole
+            if len(weights) > 1:
+                parts = sum(weights[1:])
+                weights = [whole] + [whole * w / parts for w in weights[1:]]
             found = [
                 (self._term_index[term], tw * sim)
                 for (term, sim), tw in zip(group, weights, strict=True)

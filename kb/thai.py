@@ -14,10 +14,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
-from pythainlp.corpus import thai_words
+from pythainlp.corpus import thai_words, tnc
 from pythainlp.tokenize import Tokenizer
 from pythainlp.util import normalize as thai_normalize
 
@@ -33,6 +34,15 @@ _NEEDS_THAI_NORMALIZE = re.compile(
 _NOT_WORD = re.compile(r"[^\u0e01-\u0e4e\u0e50-\u0e59a-z0-9]+")
 _RUNS = re.compile(r"[\u0e01-\u0e4e]+|[a-z0-9]+")
 _THAI = re.compile(r"[\u0e01-\u0e4e]")
+COMMON_WORD_COUNT = 1000  # in the Thai National Corpus (33 million words)
+COMPOUND_RATIO = 0.3  # a compound is at most this frequent relative to its rarest part
+
+
+@cache
+def general_frequencies() -> tuple[dict[str, int], float]:
+    """Word counts of the Thai National Corpus (shipped with pythainlp) and their total."""
+    freqs = dict(tnc.word_freqs())
+    return freqs, float(sum(freqs.values()))
 
 
 def normalize(text: str) -> str:
@@ -139,6 +149,8 @@ class ThaiText:
         # who types only ผัก still meets it, while the whole term keeps its precision.
         self._parts = {}
         for term in kb_terms - self.lexicon.thai_terms:
+            if term in base:
+                continue  # a dictionary word: split only if it is a compound (below)
             parts = self.dictionary_parts(term)
             if len(parts) > 1:
                 self._parts[term] = parts
@@ -183,11 +195,38 @@ class ThaiText:
         parts: list[str] = []
         i = 0
         while i < len(word):
-            for j in range(min(len(word), i + 20), i, -1):
+            # The word itself is often in the dictionary too (เสียเงิน): cut below it.
+            longest = min(len(word) - (i == 0), i + 20)
+            for j in range(longest, i, -1):
                 if word[i:j] in self._words or j == i + 1:
                     parts.append(word[i:j])
                     i = j
                     break
+        return parts
+
+    def _compound_parts(self, word: str) -> list[str]:
+        """The parts of a compound (เสียเงิน: เสีย เงิน), so a resident who types them apart or
+        with a synonym (เสียตังค์) still meets it; none for a word that only looks like one.
+
+        The dictionary also cuts loanwords and lexicalised words into syllables that happen
+        to be words (ออนไลน์: ออน ไลน์, กิจกรรม: กิจ กรรม, ยกเลิก: ยก เลิก). A real compound is
+        made of words Thai people use often, and is itself much rarer than each of them in
+        the Thai National Corpus.
+        """
+        parts: list[str] = []
+        if len(word) >= 4 and _THAI.match(word):
+            freqs = general_frequencies()[0]
+            cut = self.dictionary_parts(word)
+            rarest = min((freqs.get(p, 0) for p in cut), default=0)
+            if (
+                len(cut) > 1
+                and all(len(p) >= 2 for p in cut)
+                and rarest >= COMMON_WORD_COUNT
+                and freqs.get(word, 0) <= COMPOUND_RATIO * rarest
+            ):
+                parts = cut
+        if len(self._parts) < 200_000:
+            self._parts[word] = parts
         return parts
 
     def expand(self, word: str) -> list[str]:
@@ -196,7 +235,11 @@ class ThaiText:
         if mapped is None:
             return []
         out = [mapped]
-        for part in self._parts.get(word, ()):
+        # Parts of the canonical term, so that every variant (ยังไง) expands as it does.
+        parts = self._parts.get(mapped)
+        if parts is None:
+            parts = self._compound_parts(mapped)
+        for part in parts:
             p = self.lexicon.map(part)
             if p is not None and p != mapped:
                 out.append(p)
