@@ -105,15 +105,24 @@ _SOUNDS = [
 
 def _sound(latin: str) -> str:
     """A rough sound key for romanised Thai: residents and the Royal Institute system
-    spell the same word differently (jompol / chomphon, talad / talat, pak / phak)."""
-    key = latin.lower()
-    for a, b in _SOUNDS:
-        key = key.replace(a, b)
-    if key.endswith("d"):
-        key = key[:-1] + "t"
-    if key.endswith("l"):
-        key = key[:-1] + "n"
-    return key
+    spell the same word differently (jompol / chomphon, talad / talat, pak / phak,
+    tor / to). Syllables given apart (by a space) get their final sounds normalised."""
+    keys = []
+    for piece in latin.lower().split():
+        # Thai final sounds: residents write d, l, r where the system writes t, n, and -or
+        # for the vowel o; royin keeps a silent ร after k (สมัคร: samakn).
+        if piece.endswith("or"):
+            piece = piece[:-1]
+        elif piece.endswith("kn"):
+            piece = piece[:-1]
+        for a, b in _SOUNDS:
+            piece = piece.replace(a, b)
+        if piece.endswith("d"):
+            piece = piece[:-1] + "t"
+        if piece.endswith("l"):
+            piece = piece[:-1] + "n"
+        keys.append(piece)
+    return "".join(keys)
 
 
 def _skeleton(word: str) -> str:
@@ -348,6 +357,8 @@ class Matcher:
         """
         if len(word) < 3 or word.isdigit():
             return None
+        if " " in word:  # Latin words joined: only romanised Thai spans words
+            return self._romanised(word) if word.replace(" ", "").isalpha() else None
         same = self._skeletons.get(_skeleton(word))
         if same is not None:
             return self._surface[same], 0.95
@@ -373,17 +384,26 @@ class Matcher:
             sim = 1.0 - dist / max(len(word), len(surface))
             if best is None or sim > best[1]:
                 best = (self._surface[surface], sim)
-        if best is None and latin and word.isalpha():
-            best = self._romanised(word)
+        if latin and word.replace(" ", "").isalpha():
+            # Thai typed in Latin letters (tham, dai) is often one letter from an English
+            # word in the knowledge base (thai, day): a sound match wins over a spelling one.
+            roman = self._romanised(word)
+            if roman is not None and (best is None or roman[1] > best[1]):
+                best = roman
         return best
 
     def prepare_romanised(self) -> None:
         """Sound keys of the knowledge base's Thai words as the Royal Institute system
         romanises them, for Thai typed in Latin letters (talad jompol): the commonest words
-        first, at most ROMAN_LIMIT (about 0.1 ms a word). Built on first need, or ahead of
-        time in a thread (the bot does so at start-up); swapped in whole when ready."""
+        first, at most ROMAN_LIMIT (about 0.2 ms a word). Built on first need, or ahead of
+        time in a thread (the bot does so at start-up); swapped in whole when ready.
+
+        pythainlp's royin engine often garbles a whole word (กิจกรรม: kitkam, ยกเลิก:
+        yakloek) but romanises syllables well (kit-kam, yok-loek), so each word gets both
+        keys."""
         if self._roman is not None:
             return
+        from pythainlp.tokenize import syllable_tokenize
         from pythainlp.transliterate import romanize
 
         roman: dict[str, str] = {}
@@ -391,10 +411,13 @@ class Matcher:
         thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
         thai.sort(key=lambda w: -len(self._term_index[self._surface[w]][0]))
         for surface in thai[:ROMAN_LIMIT]:
-            key = _sound(romanize(surface, engine="royin"))
-            if len(key) >= 3 and key not in roman:
-                roman[key] = self._surface[surface]
-                buckets[(key[0], len(key))].append(key)
+            syllables = syllable_tokenize(surface, engine="dict")
+            whole = romanize(surface, engine="royin")
+            spelt = " ".join(romanize(s, engine="royin") for s in syllables)
+            for key in {_sound(spelt), _sound(whole)}:
+                if len(key) >= 3 and key not in roman:
+                    roman[key] = self._surface[surface]
+                    buckets[(key[0], len(key))].append(key)
         self._roman_buckets = buckets
         self._roman = roman
 
@@ -437,7 +460,8 @@ class Matcher:
                 for b in (i, i + 1, i + 2):
                     if a < 0 or b >= len(words) or not all(expanded[k] for k in range(a, b + 1)):
                         continue
-                    joined = "".join(words[a : b + 1])
+                    # Latin words stay apart: each is a syllable of romanised Thai.
+                    joined = ("" if _THAI.match(words[i]) else " ").join(words[a : b + 1])
                     # A real Thai word we do not know (มาราธอน, เรื่องตลก) is not a typo: it is
                     # what makes a question out of scope, so it must stay unknown.
                     if joined in self._dictionary and joined not in self._surface:
@@ -449,7 +473,8 @@ class Matcher:
                     swallows = any(known[k] for k in range(a, b + 1))
                     if swallows and hit[1] < 0.85:
                         continue
-                    if best is None or hit[1] > best[3]:
+                    # On a tie the longer join wins: it explains more of what was typed.
+                    if best is None or (hit[1], b - a) > (best[3], best[1] - best[0]):
                         best = (a, b, hit[0], hit[1])
             if best is None:
                 i += 1
@@ -468,7 +493,11 @@ class Matcher:
         if not terms:
             return MatchResult(question, Outcome.FALLBACK, (), ())
         a = self.t.coverage_weight
-        scores = a * self._coverage(terms) + (1 - a) * self._shape(words)
+        # Corrected words (typos, romanised Thai) also count in the shape as they were meant.
+        meant = [
+            term for group in terms for term, sim in group[:1] if sim < 1.0 and _THAI.match(term)
+        ]
+        scores = a * self._coverage(terms) + (1 - a) * self._shape(words + meant)
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
