@@ -75,6 +75,17 @@ def _buddhist_years(words: list[str], lexicon: Lexicon) -> list[str]:
     return out
 
 
+def _bounded(phrase: str) -> str:
+    """A phrase as a pattern that matches only whole words at both ends: a Thai phrase must
+    not start or end inside a run of Thai letters (the month ม ค is not in ผม ครับ), a Latin
+    one not inside a Latin word; Thai right next to Latin is a word boundary."""
+
+    def edge(char: str) -> str:
+        return "\u0e01-\u0e4e" if _THAI.match(char) else "a-z0-9"
+
+    return f"(?<![{edge(phrase[0])}]){re.escape(phrase)}(?![{edge(phrase[-1])}])"
+
+
 class LexiconError(ValueError):
     pass
 
@@ -156,9 +167,7 @@ class ThaiText:
                 self._parts[term] = parts
         if self.lexicon.phrases:
             alts = sorted(self.lexicon.phrases, key=len, reverse=True)
-            self._phrase_re = re.compile(
-                r"(?<![a-z0-9])(" + "|".join(map(re.escape, alts)) + r")(?![a-z0-9])"
-            )
+            self._phrase_re = re.compile("|".join(_bounded(p) for p in alts))
         else:
             self._phrase_re = None
 
@@ -167,7 +176,7 @@ class ThaiText:
         write them: 2024 becomes 2567, and "67" after a month or ปี becomes 2567."""
         norm = normalize(text)
         if self._phrase_re is not None:
-            norm = self._phrase_re.sub(lambda m: f" {self.lexicon.phrases[m.group(1)]} ", norm)
+            norm = self._phrase_re.sub(lambda m: f" {self.lexicon.phrases[m.group(0)]} ", norm)
         words: list[str] = []
         for run in _RUNS.findall(norm):
             if _THAI.match(run):

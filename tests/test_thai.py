@@ -86,3 +86,11 @@ def test_compounds_carry_their_parts_but_words_are_not_cut_into_syllables(thai: 
     # Lexicalised words and loanwords that the dictionary could cut are left whole.
     for word in ("กิจกรรม", "ยกเลิก", "ออนไลน์", "อาชีพ", "โครงการ"):
         assert thai.tokens(word) == [word], word
+
+
+def test_phrases_match_whole_words_only(thai: ThaiText) -> None:
+    # The month abbreviation ม.ค. becomes "ม ค": it must not be found inside ผม ครับ.
+    assert thai.segment("ผม ครับ") == ["ผม", "ครับ"]
+    assert thai.segment("12 ธ.ค. 66") == ["12", "ธันวาคม", "2566"]
+    assert thai.segment("sign upper") == ["sign", "upper"]
+    assert "สมัคร" in thai.tokens("อยากsign up")
