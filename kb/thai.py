@@ -205,7 +205,7 @@ class ThaiText:
         i = 0
         while i < len(word):
             # The word itself is often in the dictionary too (เสียเงิน): cut below it.
-            longest = min(len(word) - (i == 0), i + 20)
+            longest = max(i + 1, min(len(word) - (i == 0), i + 20))
             for j in range(longest, i, -1):
                 if word[i:j] in self._words or j == i + 1:
                     parts.append(word[i:j])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ROOT
 from kb.thai import LexiconError, ThaiText, load_lexicon, normalize
 
 
@@ -94,3 +95,11 @@ def test_phrases_match_whole_words_only(thai: ThaiText) -> None:
     assert thai.segment("12 ธ.ค. 66") == ["12", "ธันวาคม", "2566"]
     assert thai.segment("sign upper") == ["sign", "upper"]
     assert "สมัคร" in thai.tokens("อยากsign up")
+
+
+def test_dictionary_parts_of_any_length() -> None:
+    # A one-letter keyword once made the compound splitter loop for ever at load time.
+    text = ThaiText(load_lexicon(ROOT / "data" / "lexicon.yaml"), ["ก", "ผักปลอดสารพิษ"])
+    assert text.dictionary_parts("ก") == ["ก"]
+    assert text.dictionary_parts("เสียเงิน") == ["เสีย", "เงิน"]
+    assert "ผัก" in text.tokens("ผักปลอดสารพิษ")
