@@ -166,6 +166,33 @@ def _trigrams(text: str) -> Counter[str]:
     return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
+class _ShapeUnits:
+    """Each shape unit's trigrams, kept as (gram id, count) pairs in C arrays as the index is
+    built: holding the units' texts until the end would cost more than the index itself."""
+
+    def __init__(self) -> None:
+        self.gram_ids: dict[str, int] = {}
+        self.ids: array[int] = array("i")
+        self.counts: array[int] = array("H")
+        self.sizes: array[int] = array("i")
+
+    def add(self, text: str) -> None:
+        grams = _trigrams(text)
+        for gram, count in grams.items():
+            gid = self.gram_ids.get(gram)
+            if gid is None:
+                gid = self.gram_ids[gram] = len(self.gram_ids)
+            self.ids.append(gid)
+            self.counts.append(min(count, 65_535))
+        self.sizes.append(len(grams))
+
+    def take(self) -> tuple[dict[str, int], array[int], array[int], array[int]]:
+        """The collected arrays, handed over (not shared) so they can be freed early."""
+        out = (self.gram_ids, self.ids, self.counts, self.sizes)
+        self.__init__()  # type: ignore[misc]
+        return out
+
+
 class Matcher:
     def __init__(
         self, kb: KnowledgeBase, text: ThaiText, thresholds: Thresholds | None = None
@@ -203,7 +230,7 @@ class Matcher:
         # Posting lists grow in compact C arrays (a Python list of tuples would take ten
         # times the memory at 10,000 entries) and become numpy arrays without a copy.
         postings: dict[str, tuple[array[int], array[float]]] = {}
-        unit_texts: list[str] = []
+        shapes = _ShapeUnits()
         surfaces: dict[str, str] = {}
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
@@ -223,7 +250,7 @@ class Matcher:
                     words = self.text.segment(t)
                     expanded = [self.text.expand(word) for word in words]
                     if name != "answer":
-                        unit_texts.append(self._shape_text(words, expanded))
+                        shapes.add(self._shape_text(words, expanded))
                         self._unit_entry.append(idx)
                     if name == "keywords" and i == len(texts) - 1:
                         continue  # the joined keyword list is a shape unit only
@@ -263,27 +290,15 @@ class Matcher:
                 self._bigram_surface[bg].add(word)
             if _THAI.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
-        self._build_shapes(unit_texts, n)
+        self._build_shapes(shapes, n)
 
-    def _build_shapes(self, unit_texts: list[str], n: int) -> None:
+    def _build_shapes(self, shapes: _ShapeUnits, n: int) -> None:
         """Character-trigram TF-IDF over units (titles, phrasings, keyword lists).
 
-        One pass collects (gram id, count) pairs for every unit in compact arrays; numpy
-        then computes idf, weights and norms and groups the postings by gram at once."""
-        gram_ids: dict[str, int] = {}
-        ids: array[int] = array("i")
-        counts: array[int] = array("H")
-        sizes: array[int] = array("i")
-        for text in unit_texts:
-            grams = _trigrams(text)
-            for gram, count in grams.items():
-                gid = gram_ids.get(gram)
-                if gid is None:
-                    gid = gram_ids[gram] = len(gram_ids)
-                ids.append(gid)
-                counts.append(min(count, 65_535))
-            sizes.append(len(grams))
-        units = len(unit_texts)
+        The units' (gram id, count) pairs were collected in compact arrays as the entries
+        were read; numpy computes idf, weights and norms and groups the postings by gram."""
+        gram_ids, ids, counts, sizes = shapes.take()
+        units = len(sizes)
         gram_of = np.frombuffer(ids, dtype=np.int32)
         unit_of = np.repeat(np.arange(units, dtype=np.int32), np.frombuffer(sizes, dtype=np.int32))
         idf = np.log1p(units / np.bincount(gram_of, minlength=len(gram_ids)))  # df >= 1
