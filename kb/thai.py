@@ -142,6 +142,7 @@ class ThaiText:
     _parts: dict[str, list[str]] = field(init=False, repr=False)
     _words: frozenset[str] = field(init=False, repr=False)
     _cuts: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
+    _expanded: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._words = base = thai_words()
@@ -244,20 +245,23 @@ class ThaiText:
             self._parts[word] = parts
         return parts
 
-    def expand(self, word: str) -> list[str]:
+    def expand(self, word: str) -> tuple[str, ...]:
         """Canonical tokens of one segmented word: none for a particle; compounds add parts."""
+        # Remembered: a knowledge base repeats its vocabulary a hundred times over.
+        known = self._expanded.get(word)
+        if known is not None:
+            return known
         mapped = self.lexicon.map(word)
-        if mapped is None:
-            return []
-        out = [mapped]
-        # Parts of the canonical term, so that every variant (ยังไง) expands as it does.
-        parts = self._parts.get(mapped)
-        if parts is None:
-            parts = self._compound_parts(mapped)
-        for part in parts:
-            p = self.lexicon.map(part)
-            if p is not None and p != mapped:
-                out.append(p)
+        out: tuple[str, ...] = ()
+        if mapped is not None:
+            # Parts of the canonical term, so that every variant (ยังไง) expands as it does.
+            parts = self._parts.get(mapped)
+            if parts is None:
+                parts = self._compound_parts(mapped)
+            mapped_parts = (self.lexicon.map(part) for part in parts)
+            out = (mapped, *(p for p in mapped_parts if p is not None and p != mapped))
+        if len(self._expanded) < 200_000:
+            self._expanded[word] = out
         return out
 
     def tokens(self, text: str) -> list[str]:
