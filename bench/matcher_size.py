@@ -37,7 +37,7 @@ def main(size: int, baseline_questions: int) -> dict[str, float]:
     knowledge = Knowledge.load(path, ROOT / "data" / "lexicon.yaml", ZoneInfo("Asia/Bangkok"))
     build = time.perf_counter() - started
     started = time.perf_counter()
-    knowledge.matcher.prepare_romanised()  # the bot does this in a thread at start-up
+    knowledge.matcher.prepare_latin()  # the bot does this in a thread at start-up
     roman = time.perf_counter() - started
     knowledge.matcher.match("อุ่นเครื่อง")  # first-call costs are not per-question costs
     ours = []

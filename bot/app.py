@@ -93,7 +93,7 @@ class Services:
     async def _swap(self, knowledge: Knowledge) -> None:
         """Index `knowledge` with the learned phrasings, fully, then put it in service."""
         ready = knowledge.with_learned(await self.r.learned.by_entry())
-        await asyncio.to_thread(ready.matcher.prepare_romanised)
+        await asyncio.to_thread(ready.matcher.prepare_latin)
         self.knowledge = ready
 
 
@@ -153,7 +153,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc.repos = await Repos.open(svc.settings.db_path)
     svc.knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
-    app.create_task(asyncio.to_thread(svc.knowledge.matcher.prepare_romanised))
+    app.create_task(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     # Organisers see their commands too; everyone else never sees them.
     for admin in sorted(svc.settings.admin_ids):

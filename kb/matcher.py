@@ -33,7 +33,7 @@ from pythainlp.corpus import thai_words
 from rapidfuzz.distance import OSA, Levenshtein
 
 from kb.model import Entry, KnowledgeBase
-from kb.thai import ThaiText, general_frequencies
+from kb.thai import ThaiText, english_frequencies, general_frequencies
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
 K1, B = 1.2, 0.5
@@ -347,6 +347,10 @@ class Matcher:
             weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
         elif token.isdigit():
             weight = 0.3  # numbers are often incidental ("my son is 5"); a date still matches
+        elif token in (english := english_frequencies()):
+            # An English word the lexicon does not map: as informative as it is rare in English.
+            surprise = (9.0 - english[token]) * math.log(10)  # from its Zipf frequency
+            weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
         elif _THAI.match(token) and len(token) <= 2:
             weight = 0.2  # a stray syllable left by a typo says little on its own
         else:
@@ -407,15 +411,18 @@ class Matcher:
                 best = roman
         return best
 
-    def prepare_romanised(self) -> None:
-        """Sound keys of the knowledge base's Thai words as the Royal Institute system
-        romanises them, for Thai typed in Latin letters (talad jompol): the commonest words
-        first, at most ROMAN_LIMIT (about 0.2 ms a word). Built on first need, or ahead of
-        time in a thread (the bot does so at start-up); swapped in whole when ready.
+    def prepare_latin(self) -> None:
+        """What questions typed in Latin letters need, loaded ahead of the first one: the
+        English word frequencies, and sound keys of the knowledge base's Thai words as the
+        Royal Institute system romanises them, for Thai typed in Latin letters (talad
+        jompol): the commonest words first, at most ROMAN_LIMIT (about 0.2 ms a word).
+        Built on first need, or ahead of time in a thread (the bot does so at start-up);
+        swapped in whole when ready.
 
         pythainlp's royin engine often garbles a whole word (กิจกรรม: kitkam, ยกเลิก:
         yakloek) but romanises syllables well (kit-kam, yok-loek), so each word gets both
         keys."""
+        english_frequencies()  # English words' weights, also for Latin-typed questions
         if self._roman is not None:
             return
         from pythainlp.tokenize import syllable_tokenize
@@ -441,7 +448,7 @@ class Matcher:
         if len(key) < 3:
             return None
         if self._roman is None:
-            self.prepare_romanised()
+            self.prepare_latin()
         assert self._roman is not None
         term = self._roman.get(key)
         if term is not None:

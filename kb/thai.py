@@ -10,6 +10,7 @@ Traps this module exists to avoid:
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -43,6 +44,15 @@ def general_frequencies() -> tuple[dict[str, int], float]:
     """Word counts of the Thai National Corpus (shipped with pythainlp) and their total."""
     freqs = dict(tnc.word_freqs())
     return freqs, float(sum(freqs.values()))
+
+
+@cache
+def english_frequencies() -> dict[str, float]:
+    """Zipf frequencies (log10 per billion words) of common English words, from wordfreq."""
+    from wordfreq import get_frequency_dict
+
+    words = get_frequency_dict("en", wordlist="small")
+    return {w: math.log10(f) + 9.0 for w, f in words.items() if w.isascii() and w.isalpha()}
 
 
 def normalize(text: str) -> str:
