@@ -34,6 +34,8 @@ class Report:
     in_scope: int = 0
     top1: int = 0
     top3: int = 0
+    ranked_first: int = 0  # the right entry ranked first, answered or not
+    offered: int = 0  # answered right, or offered among the "did you mean" choices
     out_scope: int = 0
     rejected: int = 0
     by_tag: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
@@ -62,6 +64,10 @@ class Report:
             f"top-1 accuracy (in scope):   {self.top1_rate:6.1%}",
             f"top-3 recall (in scope):     {self.top3_rate:6.1%}",
             f"out-of-scope rejection:      {self.rejection_rate:6.1%}",
+            f"ranked first (in scope):     {self.ranked_first / max(self.in_scope, 1):6.1%}"
+            "  (answered or not)",
+            f"answered or offered:         {self.offered / max(self.in_scope, 1):6.1%}"
+            '  (right answer, or among the "did you mean" choices)',
             "",
             f"{'tag':<14}{'n':>5}{'top-1 / rejected':>18}{'top-3':>8}",
         ]
@@ -108,6 +114,10 @@ def evaluate(matcher: Matcher, questions: list[Labelled]) -> Report:
             ok3 = item.expected in [s.entry_id for s in result.ranked[:3]]
             report.top1 += ok
             report.top3 += ok3
+            report.ranked_first += (
+                bool(result.ranked) and result.ranked[0].entry_id == item.expected
+            )
+            report.offered += ok or item.expected in result.suggestions
         for tag in item.tags:
             counts = report.by_tag[tag]
             counts[0] += ok
