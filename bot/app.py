@@ -64,6 +64,7 @@ class Services:
     # The clock reminders and lists use; tests move it instead of waiting a day.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     deliveries: dict[int, Delivery] = field(default_factory=dict)  # running broadcasts
+    warm_up: asyncio.Future[None] | None = None  # Latin-typed question support, in a thread
 
     @property
     def r(self) -> Repos:
@@ -153,7 +154,8 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc.repos = await Repos.open(svc.settings.db_path)
     svc.knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
-    app.create_task(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
+    # Our own task, not app.create_task: the application is not running yet in post_init.
+    svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     # Organisers see their commands too; everyone else never sees them.
     for admin in sorted(svc.settings.admin_ids):
@@ -163,6 +165,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
+    if svc.warm_up is not None:
+        await svc.warm_up  # a thread cannot be cancelled; it ends within seconds
+        svc.warm_up = None
     if svc.repos is not None:
         await svc.repos.store.close()
         svc.repos = None
