@@ -483,7 +483,7 @@ class Matcher:
             best: tuple[int, int, str, float] | None = None
             for a in (i - 2, i - 1, i):
                 for b in (i, i + 1, i + 2):
-                    if a < 0 or b >= len(words) or not all(expanded[k] for k in range(a, b + 1)):
+                    if a < 0 or b >= len(words):
                         continue
                     # Latin words stay apart: each is a syllable of romanised Thai.
                     joined = ("" if _THAI.match(words[i]) else " ").join(words[a : b + 1])
@@ -494,8 +494,9 @@ class Matcher:
                     hit = self._correct(joined)
                     if hit is None:
                         continue
-                    # Swallowing a correctly spelt neighbour needs stronger evidence.
-                    swallows = any(known[k] for k in range(a, b + 1))
+                    # Swallowing a correctly spelt neighbour, or a particle (a typo can leave
+                    # one: เรียรู้ -> เรีย รู้), needs stronger evidence.
+                    swallows = any(known[k] or not expanded[k] for k in range(a, b + 1))
                     if swallows and hit[1] < 0.85:
                         continue
                     # On a tie the longer join wins: it explains more of what was typed.
