@@ -125,6 +125,21 @@ def _sound(latin: str) -> str:
     return "".join(keys)
 
 
+def _royin(word: str) -> str:
+    """One word or syllable romanised by pythainlp's Royal Institute engine.
+
+    Its public `romanize` first segments the text with pythainlp's default dictionary, which
+    builds a second 60,000-word trie (about 70 MB) for words we have segmented already.
+    """
+    try:
+        from pythainlp.transliterate.royin import _romanize
+    except ImportError:  # a pythainlp without it: the public function, at its memory cost
+        from pythainlp.transliterate import romanize
+
+        return romanize(word, engine="royin")
+    return _romanize(word)
+
+
 def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
@@ -428,17 +443,19 @@ class Matcher:
         english_frequencies()  # English words' weights, also for Latin-typed questions
         if self._roman is not None:
             return
-        from pythainlp.tokenize import syllable_tokenize
-        from pythainlp.transliterate import romanize
+        # newmm over pythainlp's syllable list (10,000 syllables); its syllable_tokenize would
+        # also build the default 60,000-word trie (about 70 MB) that we never use.
+        from pythainlp.tokenize import newmm, syllable_dict_trie
 
+        syllable_trie = syllable_dict_trie()
         roman: dict[str, str] = {}
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
         thai.sort(key=lambda w: -len(self._term_index[self._surface[w]][0]))
         for surface in thai[:ROMAN_LIMIT]:
-            syllables = syllable_tokenize(surface, engine="dict")
-            whole = romanize(surface, engine="royin")
-            spelt = " ".join(romanize(s, engine="royin") for s in syllables)
+            syllables = newmm.segment(surface, custom_dict=syllable_trie)
+            whole = _royin(surface)
+            spelt = " ".join(_royin(s) for s in syllables)
             for key in {_sound(spelt), _sound(whole)}:
                 if len(key) >= 3 and key not in roman:
                     roman[key] = self._surface[surface]
