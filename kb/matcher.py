@@ -219,7 +219,11 @@ class Matcher:
         self._term_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
         self._doclen: list[float] = []
         self._unit_entry: list[int] = []
-        self._gram_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = {}
+        self._gram_id: dict[str, int] = {}
+        self._gram_idf: list[float] = []
+        self._gram_bounds: list[int] = [0]
+        self._gram_units: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._gram_values: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
         self._idf: dict[str, float] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._dictionary = frozenset(thai_words())
@@ -314,30 +318,34 @@ class Matcher:
         were read; numpy computes idf, weights and norms and groups the postings by gram."""
         gram_ids, ids, counts, sizes = shapes.take()
         units = len(sizes)
+        # Arrays of one element per (unit, trigram) pair, millions at 10,000 entries: float32
+        # and int32, computed in place where possible, each freed as soon as it is used.
+        size_of = np.frombuffer(sizes, dtype=np.int32)
         gram_of = np.frombuffer(ids, dtype=np.int32)
-        unit_of = np.repeat(np.arange(units, dtype=np.int32), np.frombuffer(sizes, dtype=np.int32))
-        idf = np.log1p(units / np.bincount(gram_of, minlength=len(gram_ids)))  # df >= 1
-        # float32 throughout: these arrays have one element per (unit, trigram) pair.
-        weight = 1 + np.log(np.frombuffer(counts, dtype=np.uint16).astype(np.float32))
+        df = np.bincount(gram_of, minlength=len(gram_ids))  # every gram occurs: df >= 1
+        idf = np.log1p(units / df)
+        weight = np.frombuffer(counts, dtype=np.uint16).astype(np.float32)
+        del counts
+        np.log(weight, out=weight)
+        weight += 1
         weight *= idf.astype(np.float32)[gram_of]
-        norm = np.sqrt(np.bincount(unit_of, weights=weight * weight, minlength=units))
+        # Pairs are stored unit by unit, so a unit's norm is a sum over its own slice.
+        starts = np.concatenate(([0], np.cumsum(size_of)[:-1]))
+        norm = np.sqrt(np.add.reduceat(weight * weight, starts)) if units else np.ones(0)
         norm[norm == 0] = 1.0
-        weight /= norm.astype(np.float32)[unit_of]
-        df = np.bincount(gram_of, minlength=len(gram_ids))
-        bounds = np.concatenate(([0], np.cumsum(df)))
+        weight /= np.repeat(norm.astype(np.float32), size_of)
         order = np.argsort(gram_of, kind="stable")  # stable: units stay in order within a gram
-        del gram_of, ids, counts  # the largest arrays go before the postings are copied out
-        by_unit = unit_of[order]
-        del unit_of
-        by_value = weight[order]
-        del order, weight
-        names = list(gram_ids)  # insertion order is id order
-        self._gram_idf = dict(zip(names, idf.tolist(), strict=True))
+        del gram_of, ids
+        self._gram_values = weight[order]
+        del weight
+        self._gram_units = np.repeat(np.arange(units, dtype=np.int32), size_of)[order]
+        del order
+        # Postings of gram i are [bounds[i], bounds[i + 1]) of the two flat arrays: no
+        # per-gram array objects (tens of thousands of them at 10,000 entries).
+        self._gram_bounds = np.concatenate(([0], np.cumsum(df))).tolist()
+        self._gram_id = gram_ids
+        self._gram_idf = idf.tolist()
         self._gram_default_idf = math.log(1 + units)
-        self._gram_index = {
-            g: (by_unit[bounds[i] : bounds[i + 1]], by_value[bounds[i] : bounds[i + 1]])
-            for i, g in enumerate(names)
-        }
         # Trigrams in more than 5% of units say little and cost the most to add up: a
         # question skips them (their share of the cosine is small by their low idf).
         self._stop_df = max(500, units // 20)
@@ -581,16 +589,24 @@ class Matcher:
     def _shape(self, words: list[str]) -> npt.NDArray[np.float64]:
         """Best trigram cosine between the question and each entry's units."""
         vec = _trigrams(self._shape_text(words))
-        weights = {
-            g: (1 + math.log(c)) * self._gram_idf.get(g, self._gram_default_idf)
-            for g, c in vec.items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        found = [(self._gram_id.get(g), c) for g, c in vec.items()]
+        weights = [
+            (
+                gid,
+                (1 + math.log(c))
+                * (self._gram_default_idf if gid is None else self._gram_idf[gid]),
+            )
+            for gid, c in found
+        ]
+        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
         acc = np.zeros(self._unit_count)
-        for g, w in weights.items():
-            post = self._gram_index.get(g)
-            if post is not None and len(post[0]) <= self._stop_df:
-                acc[post[0]] += (w / norm) * post[1]
+        bounds = self._gram_bounds
+        for gid, w in weights:
+            if gid is None:
+                continue
+            lo, hi = bounds[gid], bounds[gid + 1]
+            if hi - lo <= self._stop_df:
+                acc[self._gram_units[lo:hi]] += (w / norm) * self._gram_values[lo:hi]
         if not self._unit_count:
             return np.zeros(len(self._ids))
         return np.maximum.reduceat(acc, self._unit_starts)
