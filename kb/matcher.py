@@ -218,7 +218,7 @@ class Matcher:
         self._ids: list[str] = []
         self._term_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
         self._doclen: list[float] = []
-        self._unit_entry: list[int] = []
+        self._unit_entry: array[int] = array("i")
         self._gram_id: dict[str, int] = {}
         self._gram_idf: list[float] = []
         self._gram_bounds: list[int] = [0]
@@ -231,7 +231,7 @@ class Matcher:
         self._general: dict[str, float] = {}
         self._roman: dict[str, str] | None = None
         self._roman_buckets: dict[tuple[str, int], list[str]] = {}
-        self._bigram_surface: dict[str, set[str]] = defaultdict(set)
+        self._bigram_surface: dict[str, tuple[str, ...]] = {}
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._build(kb.entries)
 
@@ -304,11 +304,15 @@ class Matcher:
         for term in postings:
             surfaces.setdefault(term, term)
         self._surface = {w: t for w, t in surfaces.items() if t in postings and len(w) >= 3}
+        by_bigram: dict[str, set[str]] = defaultdict(set)
         for word in self._surface:
             for bg in _bigrams(word):
-                self._bigram_surface[bg].add(word)
+                by_bigram[bg].add(word)
             if _THAI.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
+        # Tuples, not sets: a fifth of the memory, and they are only ever read whole.
+        self._bigram_surface = {bg: tuple(words) for bg, words in by_bigram.items()}
+        del by_bigram
         self._build_shapes(shapes, n)
 
     def _build_shapes(self, shapes: _ShapeUnits, n: int) -> None:
@@ -352,7 +356,7 @@ class Matcher:
         # Units are stored entry by entry, so an entry's best unit is a reduceat over them.
         self._unit_count = units
         self._unit_starts = np.searchsorted(
-            np.asarray(self._unit_entry, dtype=np.int32), np.arange(n, dtype=np.int32)
+            np.frombuffer(self._unit_entry, dtype=np.int32), np.arange(n, dtype=np.int32)
         )
 
     def _general_weight(self, token: str) -> float:
