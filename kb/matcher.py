@@ -384,8 +384,10 @@ class Matcher:
         elif _THAI.match(token) and len(token) <= 2:
             weight = 0.2  # a stray syllable left by a typo says little on its own
         else:
+            # Parts are weighed the same way, down to corpus words (ทุกครั้งที่: ทุกครั้ง ที่,
+            # ทุกครั้ง: ทุก ครั้ง); a name the dictionary cannot cut stays rare.
             parts = self.text.dictionary_parts(token) if _THAI.match(token) else [token]
-            if len(parts) > 1 and all(p in freqs for p in parts):
+            if len(parts) > 1 and all(len(p) > 1 for p in parts):
                 weight = max(self._general_weight(p) for p in parts)
             else:
                 weight = 1.0
