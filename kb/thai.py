@@ -69,6 +69,20 @@ def normalize(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_ISAN_NOT = frozenset({"บ่", "บ่อ"})
+
+
+def _isan_question(words: list[str], lexicon: Lexicon) -> list[str]:
+    """Isan บ่ ends a question the way ไหม does (ไปได้บ่ = ไปได้ไหม), while inside a sentence
+    it is ไม่ (บ่ได้ไป): the last meaningful word บ่ is read as ไหม."""
+    for i in range(len(words) - 1, -1, -1):
+        if words[i] in _ISAN_NOT:
+            return [*words[:i], "ไหม", *words[i + 1 :]]
+        if lexicon.map(words[i]) is not None:
+            break
+    return words
+
+
 _YEAR_CUES = frozenset({"ปี", "พ", "ศ", "พศ"})
 
 
@@ -189,7 +203,7 @@ class ThaiText:
                 words.extend(self._cut(run))
             else:
                 words.append(run)
-        return _buddhist_years(words, self.lexicon)
+        return _buddhist_years(_isan_question(words, self.lexicon), self.lexicon)
 
     def _phrase(self, m: re.Match[str]) -> str:
         """A phrase only where it is whole words: the month ม ค is not in ผม ครับ, "sign up" is

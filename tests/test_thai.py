@@ -103,3 +103,9 @@ def test_dictionary_parts_of_any_length() -> None:
     assert text.dictionary_parts("ก") == ["ก"]
     assert text.dictionary_parts("เสียเงิน") == ["เสีย", "เงิน"]
     assert "ผัก" in text.tokens("ผักปลอดสารพิษ")
+
+
+def test_isan_bo_ends_a_question_but_negates_inside(thai: ThaiText) -> None:
+    # ไปได้บ่ asks "can I go?"; บ่ได้ไป says "did not go".
+    assert thai.tokens("ไปได้บ่") == thai.tokens("ไปได้ไหม")
+    assert "ไม่" in thai.tokens("บ่ได้ไป")
