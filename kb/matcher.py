@@ -33,7 +33,7 @@ from pythainlp.corpus import thai_words
 from rapidfuzz.distance import OSA, Levenshtein
 
 from kb.model import Entry, KnowledgeBase
-from kb.thai import ThaiText, english_frequencies, general_frequencies
+from kb.thai import ThaiText, english_frequencies, general_frequencies, thai_verbs
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
 K1, B = 1.2, 0.5
@@ -95,6 +95,7 @@ _THAI = re.compile(r"[\u0e01-\u0e4e]")
 _DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
 
 
+VERB_UNKNOWN = 0.5  # weight of a verb no entry uses, relative to a noun
 ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 2 s at this many)
 _SOUNDS = [
     ("ph", "p"), ("th", "t"), ("kh", "k"), ("ch", "j"), ("sh", "s"), ("ue", "u"),
@@ -233,6 +234,7 @@ class Matcher:
         self._roman_buckets: dict[tuple[str, int], list[str]] = {}
         self._bigram_surface: dict[str, tuple[str, ...]] = {}
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
+        self._verbs = thai_verbs()
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
@@ -396,7 +398,10 @@ class Matcher:
         return weight
 
     def _weight(self, token: str) -> float:
-        idf = self._idf.get(token, self._max_idf)
+        idf = self._idf.get(token)
+        if idf is None:  # a word no entry uses: a verb is likely a paraphrase (ยื่น for ส่ง)
+            verb = VERB_UNKNOWN if token in self._verbs else 1.0
+            return self._max_idf * verb * self._general_weight(token)
         return idf * self._general_weight(token)
 
     def _correct(self, word: str) -> tuple[str, float] | None:

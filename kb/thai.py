@@ -10,6 +10,7 @@ Traps this module exists to avoid:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pythainlp.corpus import thai_words, tnc
+from pythainlp.corpus import corpus_path, thai_words, tnc
 from pythainlp.tokenize import Tokenizer
 from pythainlp.util import normalize as thai_normalize
 
@@ -44,6 +45,27 @@ def general_frequencies() -> tuple[dict[str, int], float]:
     """Word counts of the Thai National Corpus (shipped with pythainlp) and their total."""
     freqs = dict(tnc.word_freqs())
     return freqs, float(sum(freqs.values()))
+
+
+@cache
+def thai_verbs() -> frozenset[str]:
+    """Words pythainlp's part-of-speech lexicons (UD and ORCHID unigram taggers) call verbs.
+
+    A question's topic is carried by its nouns: a verb the knowledge base never uses (ยื่น,
+    จ่าย, พก) is usually a paraphrase, a noun it never uses (โรงพยาบาล) another subject.
+    """
+    verbs: set[str] = set()
+    for name, is_verb in (
+        ("pos_ud_unigram-v0.2.json", lambda tag: tag == "VERB"),
+        ("pos_orchid_unigram.json", lambda tag: tag.startswith("V")),
+    ):
+        try:
+            with open(Path(corpus_path()) / name, encoding="utf-8-sig") as f:
+                tags = json.load(f)
+        except (OSError, ValueError):
+            continue  # a pythainlp without the file: every word weighs as before
+        verbs.update(w for w, tag in tags.items() if isinstance(tag, str) and is_verb(tag))
+    return frozenset(verbs)
 
 
 @cache
