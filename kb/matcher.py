@@ -171,8 +171,9 @@ def _date_words(entry: Entry) -> list[str]:
     return [f"{day.day} {_MONTHS[day.month - 1]} {day.year + 543}"]
 
 
-def _bigrams(word: str) -> set[str]:
-    return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
+def _bigrams(word: str) -> list[str]:
+    # In order, not a set: candidate ties must break the same way in every process.
+    return list(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1))) or [word]
 
 
 def _trigrams(text: str) -> Counter[str]:
@@ -313,7 +314,8 @@ class Matcher:
             if _THAI.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
         # Tuples, not sets: a fifth of the memory, and they are only ever read whole.
-        self._bigram_surface = {bg: tuple(words) for bg, words in by_bigram.items()}
+        # Sorted, so that ties between candidates break the same way in every process.
+        self._bigram_surface = {bg: tuple(sorted(words)) for bg, words in by_bigram.items()}
         del by_bigram
         self._build_shapes(shapes, n)
 
@@ -475,7 +477,7 @@ class Matcher:
             syllables = newmm.segment(surface, custom_dict=syllable_trie)
             whole = _royin(surface)
             spelt = " ".join(_royin(s) for s in syllables)
-            for key in {_sound(spelt), _sound(whole)}:
+            for key in dict.fromkeys((_sound(spelt), _sound(whole))):
                 if len(key) >= 3 and key not in roman:
                     roman[key] = self._surface[surface]
                     buckets[(key[0], len(key))].append(key)
