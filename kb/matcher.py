@@ -33,7 +33,13 @@ from pythainlp.corpus import thai_words
 from rapidfuzz.distance import OSA, Levenshtein
 
 from kb.model import Entry, KnowledgeBase
-from kb.thai import ThaiText, english_frequencies, general_frequencies, thai_verbs
+from kb.thai import (
+    THAI_LETTER,
+    ThaiText,
+    english_frequencies,
+    general_frequencies,
+    thai_verbs,
+)
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
 K1, B = 1.2, 0.5
@@ -90,7 +96,6 @@ class MatchResult:
         }
 
 
-_THAI = re.compile(r"[\u0e01-\u0e4e]")
 # Tone marks, mai taikhu, thanthakhat, mai han-akat: easy to miss or misplace when typing.
 _DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
 
@@ -206,7 +211,7 @@ class _ShapeUnits:
     def take(self) -> tuple[dict[str, int], array[int], array[int], array[int]]:
         """The collected arrays, handed over (not shared) so they can be freed early."""
         out = (self.gram_ids, self.ids, self.counts, self.sizes)
-        self.__init__()  # type: ignore[misc]
+        self.gram_ids, self.ids, self.counts, self.sizes = {}, array("i"), array("H"), array("i")
         return out
 
 
@@ -311,7 +316,7 @@ class Matcher:
         for word in self._surface:
             for bg in _bigrams(word):
                 by_bigram[bg].add(word)
-            if _THAI.match(word):
+            if THAI_LETTER.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
         # Tuples, not sets: a fifth of the memory, and they are only ever read whole.
         # Sorted, so that ties between candidates break the same way in every process.
@@ -385,12 +390,12 @@ class Matcher:
             # An English word the lexicon does not map: as informative as it is rare in English.
             surprise = (9.0 - english[token]) * math.log(10)  # from its Zipf frequency
             weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
-        elif _THAI.match(token) and len(token) <= 2:
+        elif THAI_LETTER.match(token) and len(token) <= 2:
             weight = 0.2  # a stray syllable left by a typo says little on its own
         else:
             # Parts are weighed the same way, down to corpus words (ทุกครั้งที่: ทุกครั้ง ที่,
             # ทุกครั้ง: ทุก ครั้ง); a name the dictionary cannot cut stays rare.
-            parts = self.text.dictionary_parts(token) if _THAI.match(token) else [token]
+            parts = self.text.dictionary_parts(token) if THAI_LETTER.match(token) else [token]
             if len(parts) > 1 and all(len(p) > 1 for p in parts):
                 weight = max(self._general_weight(p) for p in parts)
             else:
@@ -428,7 +433,7 @@ class Matcher:
                 candidates.update(spellings)
         need = max(1, len(word) - 1 - 2 * budget)  # bigrams an edit budget can spoil
         best: tuple[str, float] | None = None
-        latin = not _THAI.match(word)
+        latin = not THAI_LETTER.match(word)
         for surface, shared in candidates.most_common(40):
             if shared < need or abs(len(surface) - len(word)) > budget:
                 continue
@@ -471,7 +476,7 @@ class Matcher:
         syllable_trie = syllable_dict_trie()
         roman: dict[str, str] = {}
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        thai = [w for w in self._surface if _THAI.match(w) and len(w) <= 15]
+        thai = [w for w in self._surface if THAI_LETTER.match(w) and len(w) <= 15]
         thai.sort(key=lambda w: -len(self._term_index[self._surface[w]][0]))
         for surface in thai[:ROMAN_LIMIT]:
             syllables = newmm.segment(surface, custom_dict=syllable_trie)
@@ -524,7 +529,7 @@ class Matcher:
                     if a < 0 or b >= len(words):
                         continue
                     # Latin words stay apart: each is a syllable of romanised Thai.
-                    joined = ("" if _THAI.match(words[i]) else " ").join(words[a : b + 1])
+                    joined = ("" if THAI_LETTER.match(words[i]) else " ").join(words[a : b + 1])
                     # A real Thai word we do not know (มาราธอน, เรื่องตลก) is not a typo: it is
                     # what makes a question out of scope, so it must stay unknown.
                     if joined in self._dictionary and joined not in self._surface:
@@ -559,7 +564,10 @@ class Matcher:
         a = self.t.coverage_weight
         # Corrected words (typos, romanised Thai) also count in the shape as they were meant.
         meant = [
-            term for group in terms for term, sim in group[:1] if sim < 1.0 and _THAI.match(term)
+            term
+            for group in terms
+            for term, sim in group[:1]
+            if sim < 1.0 and THAI_LETTER.match(term)
         ]
         scores = a * self._coverage(terms) + (1 - a) * self._shape(words + meant)
         k = min(limit, len(scores))

@@ -35,7 +35,7 @@ _NEEDS_THAI_NORMALIZE = re.compile(
 )
 _NOT_WORD = re.compile(r"[^\u0e01-\u0e4e\u0e50-\u0e59a-z0-9]+")
 _RUNS = re.compile(r"[\u0e01-\u0e4e]+|[a-z0-9]+")
-_THAI = re.compile(r"[\u0e01-\u0e4e]")
+THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
 COMMON_WORD_COUNT = 1000  # in the Thai National Corpus (33 million words)
 COMPOUND_RATIO = 0.3  # a compound is at most this frequent relative to its rarest part
 
@@ -123,7 +123,7 @@ def _buddhist_years(words: list[str], lexicon: Lexicon) -> list[str]:
 
 def _same_script(a: str, b: str) -> bool:
     """Whether two adjacent characters belong to one word: both Thai, or both Latin/digits."""
-    thai_a, thai_b = bool(_THAI.match(a)), bool(_THAI.match(b))
+    thai_a, thai_b = bool(THAI_LETTER.match(a)), bool(THAI_LETTER.match(b))
     return thai_a == thai_b and (thai_a or (a.isalnum() and b.isalnum()))
 
 
@@ -140,7 +140,7 @@ class Lexicon:
 
     @property
     def thai_terms(self) -> set[str]:
-        return {t for t in self.canonical if _THAI.search(t)}
+        return {t for t in self.canonical if THAI_LETTER.search(t)}
 
     def map(self, token: str) -> str | None:
         """Canonical form of a token, or None when it carries no meaning."""
@@ -193,7 +193,7 @@ class ThaiText:
     def __post_init__(self) -> None:
         self._words = base = thai_words()
         kb_terms = {
-            t for term in self.extra_terms for t in normalize(term).split() if _THAI.search(t)
+            t for term in self.extra_terms for t in normalize(term).split() if THAI_LETTER.search(t)
         }
         self._tokenizer = Tokenizer(
             custom_dict=set(base) | self.lexicon.thai_terms | kb_terms, engine="newmm"
@@ -221,7 +221,7 @@ class ThaiText:
             norm = self._phrase_re.sub(self._phrase, norm)
         words: list[str] = []
         for run in _RUNS.findall(norm):
-            if _THAI.match(run):
+            if THAI_LETTER.match(run):
                 words.extend(self._cut(run))
             else:
                 words.append(run)
@@ -276,7 +276,7 @@ class ThaiText:
         the Thai National Corpus.
         """
         parts: list[str] = []
-        if len(word) >= 4 and _THAI.match(word):
+        if len(word) >= 4 and THAI_LETTER.match(word):
             freqs = general_frequencies()[0]
             cut = self.dictionary_parts(word)
             rarest = min((freqs.get(p, 0) for p in cut), default=0)
