@@ -376,13 +376,13 @@ class Matcher:
         cached = self._general.get(token)
         if cached is not None:
             return cached
-        freqs, total = general_frequencies()
+        freqs = general_frequencies()
         english = english_frequencies() if token.isascii() and token.isalpha() else {}
         # A Latin word is weighed as English: the Thai corpus has a few English words, rare
         # there (on, space) though common in English.
         f = None if token in english else freqs.get(token)
         if f is not None:
-            surprise = math.log(total / f)  # ~4 for the commonest words, ~17 for the rarest
+            surprise = math.log(freqs.total / f)  # ~4 for the commonest words, ~17 for the rarest
             weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
         elif token.isdigit():
             weight = 0.3  # numbers are often incidental ("my son is 5"); a date still matches

@@ -10,18 +10,22 @@ Traps this module exists to avoid:
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
-from pythainlp.corpus import corpus_path, thai_words, tnc
-from pythainlp.tokenize import Tokenizer
+from pythainlp.corpus import corpus_path, thai_words
+from pythainlp.tokenize import newmm
+from pythainlp.util import Trie
 from pythainlp.util import normalize as thai_normalize
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -40,11 +44,44 @@ COMMON_WORD_COUNT = 1000  # in the Thai National Corpus (33 million words)
 COMPOUND_RATIO = 0.3  # a compound is at most this frequent relative to its rarest part
 
 
+class WordCounts:
+    """Word counts for a large fixed vocabulary, kept as two sorted C arrays of the words'
+    hashes and counts (1 MB for the corpus's 106,000 words; a dict of them holds 15 MB of
+    string objects). Hashes are per process, and so is the table: it is built in the
+    process that reads it. A 64-bit collision between two of the words is far-fetched."""
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        table = sorted((hash(word), count) for word, count in pairs)
+        self._hashes = array("q", [h for h, _ in table])
+        self._counts = array("q", [c for _, c in table])
+        self.total = float(sum(self._counts))
+
+    def get(self, word: str) -> int | None:
+        key = hash(word)
+        i = bisect.bisect_left(self._hashes, key)
+        return self._counts[i] if i < len(self._hashes) and self._hashes[i] == key else None
+
+    def count(self, word: str) -> int:
+        """How often the word occurs: 0 when the corpus lacks it."""
+        return self.get(word) or 0
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
 @cache
-def general_frequencies() -> tuple[dict[str, int], float]:
-    """Word counts of the Thai National Corpus (shipped with pythainlp) and their total."""
-    freqs = dict(tnc.word_freqs())
-    return freqs, float(sum(freqs.values()))
+def general_frequencies() -> WordCounts:
+    """Word counts of the Thai National Corpus (33 million words, shipped with pythainlp).
+
+    Read from the file, not through `pythainlp.corpus.tnc`: that keeps every line of the file
+    in a cache for the life of the process (12 MB)."""
+    pairs: list[tuple[str, int]] = []
+    with open(Path(corpus_path()) / "tnc_freq.txt", encoding="utf-8-sig") as f:
+        for line in f:
+            word, _, count = line.rstrip("\n").partition("\t")
+            if count.strip().isdigit():
+                pairs.append((word, int(count)))
+    return WordCounts(pairs)
 
 
 @cache
@@ -177,13 +214,53 @@ def load_lexicon(path: str | Path) -> Lexicon:
     return Lexicon(canonical, phrases, particles, str(p))
 
 
+class WordDictionary(Trie):
+    """newmm's dictionary without a trie: pythainlp's `Trie` spends a Python object per
+    letter of every word (about 45 MB for its 62,000 words), while newmm only ever asks for
+    the words that start at a position. Here the words stay in sets (the dictionary's own
+    set is pythainlp's, already in memory) and, per three-letter start, the lengths words
+    with that start have: a handful of set lookups per position, the same answers."""
+
+    def __init__(self, base: frozenset[str], extra: Iterable[str] = ()) -> None:
+        super().__init__(())
+        self._base = base
+        self._extra = frozenset(w.strip() for w in extra if w.strip()) - base
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for words in (base, self._extra):
+            for w in words:
+                if len(w) >= 3:
+                    lengths[w[:3]].add(len(w))
+        self._lengths = {start: tuple(sorted(ns)) for start, ns in lengths.items()}
+
+    def prefixes(self, text: str, start: int = 0) -> list[str]:
+        found = [text[start:end] for end in (start + 1, start + 2) if end <= len(text)]
+        found = [w for w in found if w in self]
+        for n in self._lengths.get(text[start : start + 3], ()):
+            if start + n > len(text):
+                break
+            word = text[start : start + n]
+            if word in self._base or word in self._extra:
+                found.append(word)
+        return found
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._base or word in self._extra
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base
+        yield from self._extra
+
+    def __len__(self) -> int:
+        return len(self._base) + len(self._extra)
+
+
 @dataclass
 class ThaiText:
     """Turns text into the canonical tokens the matcher indexes. Build once; reuse."""
 
     lexicon: Lexicon
     extra_terms: Iterable[str] = ()
-    _tokenizer: Tokenizer = field(init=False, repr=False)
+    _dictionary: WordDictionary = field(init=False, repr=False)
     _phrase_re: re.Pattern[str] | None = field(init=False, repr=False)
     _parts: dict[str, list[str]] = field(init=False, repr=False)
     _words: frozenset[str] = field(init=False, repr=False)
@@ -195,9 +272,7 @@ class ThaiText:
         kb_terms = {
             t for term in self.extra_terms for t in normalize(term).split() if THAI_LETTER.search(t)
         }
-        self._tokenizer = Tokenizer(
-            custom_dict=set(base) | self.lexicon.thai_terms | kb_terms, engine="newmm"
-        )
+        self._dictionary = WordDictionary(base, self.lexicon.thai_terms | kb_terms)
         # A knowledge-base compound (ผักปลอดสารพิษ) is also indexed by its parts, so a resident
         # who types only ผัก still meets it, while the whole term keeps its precision.
         self._parts = {}
@@ -243,7 +318,7 @@ class ThaiText:
         repeat the same phrases, and newmm is the slowest step of indexing."""
         cut = self._cuts.get(run)
         if cut is None:
-            cut = tuple(w for w in self._tokenizer.word_tokenize(run) if w.strip())
+            cut = tuple(w for w in newmm.segment(run, custom_dict=self._dictionary) if w.strip())
             if len(self._cuts) < 500_000:
                 self._cuts[run] = cut
         return cut
@@ -277,14 +352,14 @@ class ThaiText:
         """
         parts: list[str] = []
         if len(word) >= 4 and THAI_LETTER.match(word):
-            freqs = general_frequencies()[0]
+            freqs = general_frequencies()
             cut = self.dictionary_parts(word)
-            rarest = min((freqs.get(p, 0) for p in cut), default=0)
+            rarest = min((freqs.count(p) for p in cut), default=0)
             if (
                 len(cut) > 1
                 and all(len(p) >= 2 for p in cut)
                 and rarest >= COMMON_WORD_COUNT
-                and freqs.get(word, 0) <= COMPOUND_RATIO * rarest
+                and freqs.count(word) <= COMPOUND_RATIO * rarest
             ):
                 parts = cut
         if len(self._parts) < 200_000:

@@ -5,9 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import newmm
+from pythainlp.util import Trie
 
 from bot.config import ROOT
-from kb.thai import LexiconError, ThaiText, load_lexicon, normalize
+from kb.thai import (
+    LexiconError,
+    ThaiText,
+    WordCounts,
+    WordDictionary,
+    general_frequencies,
+    load_lexicon,
+    normalize,
+)
 
 
 @pytest.mark.parametrize(
@@ -109,3 +120,25 @@ def test_isan_bo_ends_a_question_but_negates_inside(thai: ThaiText) -> None:
     # ไปได้บ่ asks "can I go?"; บ่ได้ไป says "did not go".
     assert thai.tokens("ไปได้บ่") == thai.tokens("ไปได้ไหม")
     assert "ไม่" in thai.tokens("บ่ได้ไป")
+
+
+def test_word_dictionary_answers_as_pythainlp_trie() -> None:
+    # newmm's segmentation depends only on prefixes(): the same answers, the same words.
+    extra = ["ตลาดจอมพล", "คู่เสี่ยว", "ก", " ผักปลอด "]
+    trie = Trie([*thai_words(), *extra])
+    ours = WordDictionary(thai_words(), extra)
+    text = "ตลาดจอมพลมีผักปลอดสารพิษขายทุกวันเสาร์คู่เสี่ยวไปด้วยกันกอ"
+    for start in range(len(text)):
+        assert ours.prefixes(text, start) == trie.prefixes(text, start)
+    assert newmm.segment(text, custom_dict=ours) == newmm.segment(text, custom_dict=trie)
+    assert "ผักปลอด" in ours and "ผักปลอดสาร" not in ours
+    assert len(ours) == len(trie)
+
+
+def test_word_counts() -> None:
+    counts = WordCounts([("ผัก", 120), ("ตลาด", 7), ("ที่", 818_364)])
+    assert counts.get("ตลาด") == 7 and counts.get("ตลาดนัด") is None
+    assert counts.count("ที่") == 818_364 and counts.count("จอมพล") == 0
+    assert counts.total == 818_491 and len(counts) == 3
+    corpus = general_frequencies()
+    assert corpus.count("ที่") > corpus.count("ตลาด") > 0 and corpus.count("qzx") == 0
