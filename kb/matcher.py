@@ -248,7 +248,7 @@ class Matcher:
         """What the trigram signal compares: the words as typed and as canonical terms, so
         both a misspelling of the surface form and a dialect synonym find the entry."""
         if expanded is None:
-            expanded = [self.text.expand(w) for w in words]
+            expanded = self.text.expand_all(words)
         raw = "".join(w for w, exp in zip(words, expanded, strict=True) if exp)
         canon = "".join(exp[0] for exp in expanded if exp)
         return raw if raw == canon else f"{raw} {canon}"
@@ -275,7 +275,7 @@ class Matcher:
                 w = FIELD_WEIGHTS[name]
                 for i, t in enumerate(texts):
                     words = self.text.segment(t)
-                    expanded = [self.text.expand(word) for word in words]
+                    expanded = self.text.expand_all(words)
                     if name != "answer":
                         shapes.add(self._shape_text(words, expanded))
                         self._unit_entry.append(idx)
@@ -515,7 +515,7 @@ class Matcher:
         A typo often makes newmm cut a word into fragments (อาชีบ -> อา ชี บ), so an unknown
         word is also tried joined with its neighbours.
         """
-        expanded = [self.text.expand(w) for w in words]
+        expanded = self.text.expand_all(words)
         known = [bool(exp) and exp[0] in self._term_index for exp in expanded]
         assigned: list[list[tuple[str, float]]] = [[(t, 1.0) for t in exp] for exp in expanded]
         i = 0

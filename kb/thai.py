@@ -30,8 +30,10 @@ from pythainlp.util import normalize as thai_normalize
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_HAS_THAI_DIGIT = re.compile("[๐-๙]")
+_DIGIT = re.compile("[0-9]")
 # Three or more of the same character is emphasis (ค่าาาา, ดีมากกกก), never spelling.
-_REPEATS = re.compile(r"(.)\1{2,}")
+_REPEATS = re.compile(r"(.)\1\1+")
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # vowels above/below, tone marks, signs
 _NEEDS_THAI_NORMALIZE = re.compile(
     f"เเ|([{_MARKS}\u0e30\u0e32\u0e33\u0e45])\\1|\\s[{_MARKS}]|^[{_MARKS}]"
@@ -119,7 +121,9 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
     # Nikhahit + sara aa is how some keyboards type sara am (ำ).
-    text = text.replace("\u0e4d\u0e32", "\u0e33").translate(_THAI_DIGITS).lower()
+    text = text.replace("\u0e4d\u0e32", "\u0e33").lower()
+    if _HAS_THAI_DIGIT.search(text):  # translate() with a table is slow on Thai text
+        text = text.translate(_THAI_DIGITS)
     text = text.replace("ๆ", " ")  # mai yamok repeats the previous word: no new meaning
     text = _REPEATS.sub(r"\1", text)
     # pythainlp's normalize runs dozens of regexes; most text has nothing for it to fix.
@@ -300,7 +304,8 @@ class ThaiText:
                 words.extend(self._cut(run))
             else:
                 words.append(run)
-        return _buddhist_years(_isan_question(words, self.lexicon), self.lexicon)
+        words = _isan_question(words, self.lexicon)
+        return _buddhist_years(words, self.lexicon) if _DIGIT.search(norm) else words
 
     def _phrase(self, m: re.Match[str]) -> str:
         """A phrase only where it is whole words: the month ม ค is not in ผม ครับ, "sign up" is
@@ -385,6 +390,12 @@ class ThaiText:
             self._expanded[word] = out
         return out
 
+    def expand_all(self, words: Iterable[str]) -> list[tuple[str, ...]]:
+        """`expand` of each word; the remembered ones are read without a call each (indexing
+        10,000 entries expands a million words)."""
+        known = self._expanded
+        return [known[w] if w in known else self.expand(w) for w in words]
+
     def tokens(self, text: str) -> list[str]:
         """Canonical content tokens: segmented, synonyms mapped, particles dropped."""
-        return [t for word in self.segment(text) for t in self.expand(word)]
+        return [t for toks in self.expand_all(self.segment(text)) for t in toks]
