@@ -59,11 +59,11 @@ class Thresholds:
     margin turns near-ties between two entries into a "did you mean" question.
     """
 
-    answer: float = 0.36  # at least this to answer directly...
+    answer: float = 0.42  # at least this to answer directly...
     margin: float = 0.03  # ...and this far ahead of the runner-up
     suggest: float = 0.3  # below this: honest fallback
     suggest_window: float = 0.2  # suggestions within this of the best
-    coverage_weight: float = 0.5  # blend: coverage vs character-trigram shape
+    coverage_weight: float = 0.6  # blend: coverage vs character-trigram shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,7 +551,10 @@ class Matcher:
             a, b, term, sim = best
             for k in range(a, b + 1):
                 assigned[k] = []
-            assigned[a] = [(term, sim)]
+            # A correction to a compound (samak yang ngai -> สมัครยังไง) brings its parts too,
+            # as the compound typed correctly would.
+            parts = self.text.expand(term)[1:] if term in self._term_index else ()
+            assigned[a] = [(term, sim), *((p, sim) for p in parts)]
             i = b + 1
         return [pairs for pairs in assigned if pairs]
 
