@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -188,30 +189,85 @@ def _trigrams(text: str) -> Counter[str]:
     return Counter([padded[i : i + 3] for i in range(len(padded) - 2)])
 
 
+_CODE_BITS = 21  # every Unicode code point fits in 21 bits: a trigram is one int64 key
+_CODE_MASK = (1 << _CODE_BITS) - 1
+_EMPTY_KEY = (ord(" ") << _CODE_BITS) | ord(" ")  # "  ", the one gram of an empty unit
+
+
+_GramIds = npt.NDArray[Any]  # uint16 while gram ids fit in two bytes, int32 after
+
+
+def _gram_text(key: int) -> str:
+    codes = (key >> 2 * _CODE_BITS, (key >> _CODE_BITS) & _CODE_MASK, key & _CODE_MASK)
+    return "".join(chr(c) for c in codes if c)
+
+
 class _ShapeUnits:
-    """Each shape unit's trigrams, kept as (gram id, count) pairs in C arrays as the index is
-    built: holding the units' texts until the end would cost more than the index itself."""
+    """Each shape unit's trigrams, kept as (gram id, count) pairs in numpy arrays as the index
+    is built: holding the units' texts until the end would cost more than the index itself.
+
+    Units are counted in batches by numpy, not with a Counter each: at 10,000 entries that
+    is 10 million trigrams, and a Python loop over them took a quarter of indexing time."""
+
+    BATCH = 4096
 
     def __init__(self) -> None:
-        self.gram_ids: dict[str, int] = {}
-        self.ids: array[int] = array("i")
-        self.counts: array[int] = array("H")
-        self.sizes: array[int] = array("i")
+        self._gram_of_key: dict[int, int] = {}
+        self._pending: list[str] = []
+        self._ids: list[_GramIds] = []
+        self._counts: list[npt.NDArray[np.uint8]] = []
+        self._sizes: list[npt.NDArray[np.int32]] = []
 
     def add(self, text: str) -> None:
-        grams = _trigrams(text)
-        known = self.gram_ids
-        # One comprehension per unit, not a loop with branches per trigram: this runs for
-        # millions of trigrams at 10,000 entries. setdefault gives a new gram the next id.
-        self.ids.extend([known.setdefault(g, len(known)) for g in grams])
-        counts = grams.values()
-        self.counts.extend(counts if max(counts) < 65_536 else [min(c, 65_535) for c in counts])
-        self.sizes.append(len(grams))
+        self._pending.append(text)
+        if len(self._pending) >= self.BATCH:
+            self._count()
 
-    def take(self) -> tuple[dict[str, int], array[int], array[int], array[int]]:
-        """The collected arrays, handed over (not shared) so they can be freed early."""
-        out = (self.gram_ids, self.ids, self.counts, self.sizes)
-        self.gram_ids, self.ids, self.counts, self.sizes = {}, array("i"), array("H"), array("i")
+    def _count(self) -> None:
+        units, self._pending = self._pending, []
+        if not units:
+            return
+        # The units' code points in one array, each padded with a space as _trigrams pads
+        # and ended by a NUL: a window with a NUL in it spans two units and is dropped.
+        text = "".join(f" {t} \0" for t in units)
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        keys = (codes[:-2] << 2 * _CODE_BITS) | (codes[1:-1] << _CODE_BITS) | codes[2:]
+        inside = (codes[:-2] != 0) & (codes[1:-1] != 0) & (codes[2:] != 0)
+        unit = np.cumsum(codes == 0)[:-2]
+        keys, unit = keys[inside], unit[inside]
+        del codes, inside
+        empty = [i for i, t in enumerate(units) if not t]
+        if empty:
+            keys = np.concatenate((keys, np.full(len(empty), _EMPTY_KEY, dtype=np.int64)))
+            unit = np.concatenate((unit, np.asarray(empty, dtype=np.int64)))
+        distinct, where = np.unique(keys, return_inverse=True)
+        known = self._gram_of_key
+        # Ids in first-seen order, the same in every process (distinct keys come sorted).
+        gram = np.fromiter(
+            (known.setdefault(k, len(known)) for k in distinct.tolist()),
+            dtype=np.int64,
+            count=len(distinct),
+        )
+        pairs, counts = np.unique((unit << 32) | gram[where.ravel()], return_counts=True)
+        # Two bytes a gram id while they fit (51,650 grams at 10,000 entries), four after.
+        narrow = len(known) <= 1 << 16
+        self._ids.append((pairs & 0xFFFFFFFF).astype(np.uint16 if narrow else np.int32))
+        # A trigram 255 times in one phrasing is already noise: a byte is enough.
+        self._counts.append(np.minimum(counts, 255).astype(np.uint8))
+        self._sizes.append(np.bincount(pairs >> 32, minlength=len(units)).astype(np.int32))
+
+    def take(self) -> tuple[dict[str, int], _GramIds, npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
+        """Every unit's (gram id, count) pairs, unit by unit, and each unit's number of
+        pairs; handed over (not shared) so they can be freed early."""
+        self._count()
+        grams = {_gram_text(key): gid for key, gid in self._gram_of_key.items()}
+        out = (
+            grams,
+            np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int32),
+            np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.uint8),
+            np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int32),
+        )
+        self._gram_of_key, self._ids, self._counts, self._sizes = {}, [], [], []
         return out
 
 
@@ -223,7 +279,12 @@ class Matcher:
         self.text = text
         self.t = thresholds or Thresholds()
         self._ids: list[str] = []
-        self._term_index: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
+        # Term postings, flat like the trigram ones: term -> slot; slot s is the entries
+        # _term_entries[b[s]:b[s + 1]] with their BM25 saturations in _term_sat (b: bounds).
+        self._term_slot: dict[str, int] = {}
+        self._term_bounds: list[int] = [0]
+        self._term_entries: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._term_sat: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
         self._doclen: list[float] = []
         self._unit_entry: array[int] = array("i")
         self._gram_id: dict[str, int] = {}
@@ -254,9 +315,11 @@ class Matcher:
         return raw if raw == canon else f"{raw} {canon}"
 
     def _build(self, entries: Iterable[Entry]) -> None:
-        # Posting lists grow in compact C arrays (a Python list of tuples would take ten
-        # times the memory at 10,000 entries) and become numpy arrays without a copy.
-        postings: dict[str, tuple[array[int], array[float]]] = {}
+        # Postings grow as three flat C arrays of (term, entry, weighted frequency), entry by
+        # entry, and are grouped by term at the end: two small arrays per term were 30 MB of
+        # array objects at 10,000 entries.
+        slots = self._term_slot
+        post_term, post_entry, post_freq = array("i"), array("i"), array("d")
         shapes = _ShapeUnits()
         surfaces: dict[str, str] = {}
         for idx, e in enumerate(entries):
@@ -288,30 +351,36 @@ class Matcher:
                         for tok in toks:
                             tfw[tok] += w
             self._doclen.append(length)
-            for tok, f in tfw.items():
-                found = postings.get(tok)
-                if found is None:
-                    found = postings[tok] = (array("i"), array("d"))
-                found[0].append(idx)
-                found[1].append(f)
+            post_term.extend([slots.setdefault(tok, len(slots)) for tok in tfw])
+            post_entry.extend([idx] * len(tfw))
+            post_freq.extend(tfw.values())
         n = len(self._ids)
         self._avgdl = sum(self._doclen) / max(n, 1)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        term_of = np.frombuffer(post_term, dtype=np.int32)
+        order = np.argsort(term_of, kind="stable")  # stable: entries stay in order in a term
+        df = np.bincount(term_of, minlength=len(slots))
+        del term_of, post_term
+        self._term_bounds = np.concatenate(([0], np.cumsum(df))).tolist()
+        self._term_entries = np.frombuffer(post_entry, dtype=np.int32)[order]
+        freq = np.frombuffer(post_freq, dtype=np.float64)[order]
+        del order, post_entry, post_freq
         # BM25's saturation does not depend on the question: compute it once, here.
         doclen = np.asarray(self._doclen, dtype=np.float64)
-        for term, (where_buf, freq_buf) in postings.items():
-            where = np.frombuffer(where_buf, dtype=np.int32)
-            freq = np.frombuffer(freq_buf, dtype=np.float64)
-            self._idf[term] = math.log(1 + (n - len(where) + 0.5) / (len(where) + 0.5))
-            lengths = 1 - B + B * doclen[where] / self._avgdl
-            self._term_index[term] = (where, freq / (freq + K1 * lengths))
+        lengths = 1 - B + B * doclen[self._term_entries] / self._avgdl
+        self._term_sat = freq / (freq + K1 * lengths)
+        del freq, lengths
+        self._idf = {
+            term: math.log(1 + (n - d + 0.5) / (d + 0.5))
+            for term, d in zip(slots, df.tolist(), strict=True)
+        }
         # Spellings a misspelt word may be corrected to: the KB's own words and every lexicon
         # variant whose term the KB uses (ข้อมูลส่วนบุคคน -> ข้อมูลส่วนบุคคล -> ข้อมูลส่วนตัว).
         for variant, term in self.text.lexicon.canonical.items():
             surfaces.setdefault(variant, term)
-        for term in postings:
+        for term in slots:
             surfaces.setdefault(term, term)
-        self._surface = {w: t for w, t in surfaces.items() if t in postings and len(w) >= 3}
+        self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
         by_bigram: dict[str, set[str]] = defaultdict(set)
         for word in self._surface:
             for bg in _bigrams(word):
@@ -328,34 +397,57 @@ class Matcher:
         """Character-trigram TF-IDF over units (titles, phrasings, keyword lists).
 
         The units' (gram id, count) pairs were collected in compact arrays as the entries
-        were read; numpy computes idf, weights and norms and groups the postings by gram."""
-        gram_ids, ids, counts, sizes = shapes.take()
-        units = len(sizes)
-        # Arrays of one element per (unit, trigram) pair, millions at 10,000 entries: float32
-        # and int32, computed in place where possible, each freed as soon as it is used.
-        size_of = np.frombuffer(sizes, dtype=np.int32)
-        gram_of = np.frombuffer(ids, dtype=np.int32)
-        df = np.bincount(gram_of, minlength=len(gram_ids))  # every gram occurs: df >= 1
+        were read; numpy computes idf and norms and groups the postings by gram.
+
+        There are millions of pairs at 10,000 entries. The arrays as long as all of them are
+        the input, a slice number per pair (a byte) and the output; every other array is for
+        a slice of the pairs only, so that the build's peak memory stays near what it keeps.
+        """
+        gram_ids, gram_of, counts, size_of = shapes.take()
+        units = len(size_of)
+        # Every gram occurs: df >= 1. Counted a slice at a time: bincount copies its input
+        # to int64 first, which for all the pairs at once was the build's largest array.
+        df = np.zeros(len(gram_ids), dtype=np.int64)
+        for a in range(0, len(gram_of), 1 << 20):
+            df += np.bincount(gram_of[a : a + (1 << 20)], minlength=len(gram_ids))
         idf = np.log1p(units / df)
-        weight = np.frombuffer(counts, dtype=np.uint16).astype(np.float32)
-        del counts
-        np.log(weight, out=weight)
-        weight += 1
-        weight *= idf.astype(np.float32)[gram_of]
-        # Pairs are stored unit by unit, so a unit's norm is a sum over its own slice.
-        starts = np.concatenate(([0], np.cumsum(size_of)[:-1]))
-        norm = np.sqrt(np.add.reduceat(weight * weight, starts)) if units else np.ones(0)
+        idf32 = idf.astype(np.float32)
+        tf = np.arange(256, dtype=np.float32)  # log-scaled count, by count
+        np.log(tf, out=tf, where=tf > 0)
+        tf += 1
+        # Pairs are stored unit by unit: a unit's norm is a sum over its own slice.
+        offsets = np.concatenate(([0], np.cumsum(size_of)))  # where each unit's pairs start
+        norm = np.ones(units, dtype=np.float32)
+        for u0 in range(0, units, 16_384):
+            u1 = min(units, u0 + 16_384)
+            a, b = offsets[u0], offsets[u1]
+            weight = tf[counts[a:b]] * idf32[gram_of[a:b]]
+            norm[u0:u1] = np.sqrt(np.add.reduceat(weight * weight, offsets[u0:u1] - a))
         norm[norm == 0] = 1.0
-        weight /= np.repeat(norm.astype(np.float32), size_of)
-        order = np.argsort(gram_of, kind="stable")  # stable: units stay in order within a gram
-        del gram_of, ids
-        self._gram_values = weight[order]
-        del weight
-        self._gram_units = np.repeat(np.arange(units, dtype=np.int32), size_of)[order]
-        del order
+        # Postings grouped by gram, units in order within a gram (a stable sort by gram),
+        # done for 16 slices of the gram ids with about as many pairs each.
+        bounds = np.concatenate(([0], np.cumsum(df)))
+        cuts = np.searchsorted(bounds, np.linspace(0, len(gram_of), 17)[1:-1])
+        slice_of = np.searchsorted(cuts, np.arange(len(df)), side="right").astype(np.uint8)
+        pair_slice = slice_of[gram_of]
+        values = np.empty(len(gram_of), dtype=np.float32)
+        owners = np.empty(len(gram_of), dtype=np.int32)
+        for k, lo in enumerate([0, *cuts.tolist()]):
+            pairs = np.flatnonzero(pair_slice == k)
+            if not len(pairs):
+                continue
+            pairs = pairs[np.argsort(gram_of[pairs], kind="stable")]
+            start = bounds[lo]
+            unit = np.searchsorted(offsets, pairs, side="right") - 1
+            owners[start : start + len(pairs)] = unit
+            values[start : start + len(pairs)] = (
+                tf[counts[pairs]] * idf32[gram_of[pairs]] / norm[unit]
+            )
+        del gram_of, counts, pair_slice
+        self._gram_values, self._gram_units = values, owners
         # Postings of gram i are [bounds[i], bounds[i + 1]) of the two flat arrays: no
         # per-gram array objects (tens of thousands of them at 10,000 entries).
-        self._gram_bounds = np.concatenate(([0], np.cumsum(df))).tolist()
+        self._gram_bounds = bounds.tolist()
         self._gram_id = gram_ids
         self._gram_idf = idf.tolist()
         self._gram_default_idf = math.log(1 + units)
@@ -367,6 +459,12 @@ class Matcher:
         self._unit_starts = np.searchsorted(
             np.frombuffer(self._unit_entry, dtype=np.int32), np.arange(n, dtype=np.int32)
         )
+
+    def _postings(self, term: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """The entries that use a known term, and the term's BM25 saturation in each."""
+        slot = self._term_slot[term]
+        lo, hi = self._term_bounds[slot], self._term_bounds[slot + 1]
+        return self._term_entries[lo:hi], self._term_sat[lo:hi]
 
     def _general_weight(self, token: str) -> float:
         """How much a word says in general Thai: 1 for rare words and names, low for common ones.
@@ -477,7 +575,7 @@ class Matcher:
         roman: dict[str, str] = {}
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         thai = [w for w in self._surface if THAI_LETTER.match(w) and len(w) <= 15]
-        thai.sort(key=lambda w: -len(self._term_index[self._surface[w]][0]))
+        thai.sort(key=lambda w: -len(self._postings(self._surface[w])[0]))
         for surface in thai[:ROMAN_LIMIT]:
             syllables = newmm.segment(surface, custom_dict=syllable_trie)
             whole = _royin(surface)
@@ -516,7 +614,7 @@ class Matcher:
         word is also tried joined with its neighbours.
         """
         expanded = self.text.expand_all(words)
-        known = [bool(exp) and exp[0] in self._term_index for exp in expanded]
+        known = [bool(exp) and exp[0] in self._term_slot for exp in expanded]
         assigned: list[list[tuple[str, float]]] = [[(t, 1.0) for t in exp] for exp in expanded]
         i = 0
         while i < len(words):
@@ -553,7 +651,7 @@ class Matcher:
                 assigned[k] = []
             # A correction to a compound (samak yang ngai -> สมัครยังไง) brings its parts too,
             # as the compound typed correctly would.
-            parts = self.text.expand(term)[1:] if term in self._term_index else ()
+            parts = self.text.expand(term)[1:] if term in self._term_slot else ()
             assigned[a] = [(term, sim), *((p, sim) for p in parts)]
             i = b + 1
         return [pairs for pairs in assigned if pairs]
@@ -596,9 +694,9 @@ class Matcher:
                 parts = sum(weights[1:])
                 weights = [whole] + [whole * w / parts for w in weights[1:]]
             found = [
-                (self._term_index[term], tw * sim)
+                (self._postings(term), tw * sim)
                 for (term, sim), tw in zip(group, weights, strict=True)
-                if term in self._term_index
+                if term in self._term_slot
             ]
             if len(found) == 1:
                 (idx, sat), scale = found[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.knowledge import Knowledge
@@ -114,3 +115,51 @@ def test_learned_phrasings_are_indexed(tmp_path: Path) -> None:
 def test_shipped_kb_basic_questions(knowledge: Knowledge) -> None:
     assert knowledge.matcher.match("U2T คืออะไร").answer_id is not None
     assert knowledge.matcher.match("โรงพยาบาลศรีนครินทร์เปิดกี่โมง").answer_id is None
+
+
+def test_shape_units_count_trigrams_as_a_counter_would() -> None:
+    # Units are counted in numpy batches; each must get exactly its own padded trigrams,
+    # none spanning two units, an empty unit its one gram "  ".
+    import random
+
+    from kb.matcher import _ShapeUnits, _trigrams
+
+    rng = random.Random(5)
+    letters = "กขคงจฉชซญดตถทนบปผพฟมยรลวสหอะาิีึืุูเแโใไ่้๊๋abc"
+    texts = [
+        "",
+        "ผักผักผัก",
+        "a",
+        "ตลาด จอมพล",
+        *("".join(rng.choices(letters, k=40)) for _ in range(1500)),
+    ]
+    units = _ShapeUnits()
+    units.BATCH = 1000  # several batches, the last one partial
+    for text in texts:
+        units.add(text)
+    grams, ids, counts, sizes = units.take()
+    assert ids.dtype == np.uint16
+    names = {gid: gram for gram, gid in grams.items()}
+    start = 0
+    for text, size in zip(texts, sizes.tolist(), strict=True):
+        pairs = zip(
+            ids[start : start + size].tolist(), counts[start : start + size].tolist(), strict=True
+        )
+        got = {names[g]: c for g, c in pairs}
+        assert got == dict(_trigrams(text)), text
+        start += size
+    assert start == len(ids)
+
+
+def test_shape_units_widen_gram_ids_past_two_bytes() -> None:
+    from kb.matcher import _ShapeUnits
+
+    units = _ShapeUnits()
+    consonants = [chr(c) for c in range(0x0E01, 0x0E2F)]  # 46: 97,336 three-letter words
+    for a in consonants:
+        for b in consonants:
+            units.add(" ".join(a + b + c for c in consonants))
+    grams, ids, _, sizes = units.take()
+    assert len(grams) > 1 << 16
+    assert ids.dtype == np.int32 and int(ids.max()) == len(grams) - 1
+    assert int(sizes.sum()) == len(ids)
