@@ -142,3 +142,19 @@ def test_word_counts() -> None:
     assert counts.total == 818_491 and len(counts) == 3
     corpus = general_frequencies()
     assert corpus.count("ที่") > corpus.count("ตลาด") > 0 and corpus.count("qzx") == 0
+
+
+def test_phrase_pattern_takes_the_longest_phrase() -> None:
+    import re
+
+    from kb.thai import _longest_of
+
+    pattern = re.compile(_longest_of(["sign up", "sign up for", "sign in", "ม ค", "ม"]))
+    assert pattern.findall("sign up for sign upx sign in ม ค ม") == [
+        "sign up for",
+        "sign up",
+        "sign in",
+        "ม ค",
+        "ม",
+    ]
+    assert pattern.fullmatch("sign u") is None
