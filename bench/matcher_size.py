@@ -27,6 +27,9 @@ def percentile(values: list[float], p: float) -> float:
 def main(size: int, baseline_questions: int) -> dict[str, float]:
     from rapidfuzz import fuzz, process
 
+    from bot.allocator import give_back_large_blocks
+
+    give_back_large_blocks()  # as `python -m bot` does at start-up
     from bench.gen_kb import write
     from kb.evaluate import load_questions
     from kb.knowledge import Knowledge

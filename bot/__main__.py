@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from bot.allocator import give_back_large_blocks
 from bot.config import ROOT, ConfigError, Settings
 from kb.knowledge import Knowledge
 from kb.loader import KBError, load_kb
@@ -249,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_learned)
 
     args = parser.parse_args(argv)
+    give_back_large_blocks()
     # In the terminal chat, log lines would interleave with the conversation.
     _setup_logging(args.verbose, quiet=args.command == "chat")
     try:
