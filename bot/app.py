@@ -92,8 +92,10 @@ class Services:
         await self._swap(self.knowledge)
 
     async def _swap(self, knowledge: Knowledge) -> None:
-        """Index `knowledge` with the learned phrasings, fully, then put it in service."""
-        ready = knowledge.with_learned(await self.r.learned.by_entry())
+        """Index `knowledge` with the learned phrasings, fully, then put it in service.
+        In a thread, like the load: residents keep getting answers while the index builds."""
+        learned = await self.r.learned.by_entry()
+        ready = await asyncio.to_thread(knowledge.with_learned, learned)
         await asyncio.to_thread(ready.matcher.prepare_latin)
         self.knowledge = ready
 

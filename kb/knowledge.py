@@ -34,7 +34,11 @@ class Knowledge:
 
     def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
         """The same knowledge base with residents' approved phrasings indexed too (the
-        tokenizer is reused: only the index is rebuilt)."""
+        tokenizer is reused: only the index is rebuilt, and only if the phrasings changed:
+        at start-up and on /reload there are usually none, and an index of 10,000 entries
+        takes seconds to build)."""
+        if all(e.learned == learned.get(e.id, ()) for e in self.kb):
+            return self
         entries = tuple(replace(e, learned=learned.get(e.id, ())) for e in self.kb)
         kb = KnowledgeBase(entries, self.kb.path)
         return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))

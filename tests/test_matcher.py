@@ -110,6 +110,11 @@ def test_learned_phrasings_are_indexed(tmp_path: Path) -> None:
     )
     kb = KnowledgeBase(entries)
     assert Matcher(kb, base.matcher.text).match("สวนครัวกลางเมือง").answer_id == "veg"
+    # Through Knowledge, as the bot does; with nothing learned the index is not rebuilt.
+    learned = base.with_learned({"veg": ("สวนครัวกลางเมือง",)})
+    assert learned.matcher.match("สวนครัวกลางเมือง").answer_id == "veg"
+    assert base.with_learned({}) is base
+    assert learned.with_learned({"veg": ("สวนครัวกลางเมือง",)}) is learned
 
 
 def test_shipped_kb_basic_questions(knowledge: Knowledge) -> None:
