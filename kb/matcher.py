@@ -151,15 +151,26 @@ def _skeleton(word: str) -> str:
     return _DIACRITICS.sub("", word)
 
 
+# Letters that sound alike, as residents confuse them when they spell by ear: the same
+# initial sound (ส ศ ษ ซ, ท ธ ฒ ฑ, น ณ, พ ภ ผ...) or the same final sound (-k: ก ข ค;
+# -t: ด ต จ ส ท...; -n: น ณ ร ล; -p: บ พ ภ), so ข่าวสาน (ข่าวสาร), อาชีบ (อาชีพ), กสน (กศน)
+# and บูรนาการ (บูรณาการ) are each one slip, charged half a letter.
+_HOMOPHONES = "กขฃคฅฆ จฉชฌ ซศษสดฎตฏถฐทธฒฑ นณรลฬ บปพภผ ฝฟ ยญ หฮ ไใ".split()
+_FOLD = str.maketrans({c: g[0] for g in _HOMOPHONES for c in g[1:]})
+
+
 def _typo_distance(word: str, known: str, budget: int) -> float:
     """Edit distance as typing slips make it: two swapped letters (เบีนย for เบียน) are one
-    slip, and a missing or wrong tone mark or thanthakhat counts half a letter.
+    slip, and a missing or wrong tone mark or thanthakhat, or a letter swapped for one that
+    sounds the same, counts half a letter.
 
     Plain edit distance on the raw strings: rapidfuzz's default_process would strip vowels.
     """
-    letters = OSA.distance(_skeleton(word), _skeleton(known), score_cutoff=budget)
-    if letters > budget:
-        return letters
+    a, b = _skeleton(word), _skeleton(known)
+    sound = OSA.distance(a.translate(_FOLD), b.translate(_FOLD), score_cutoff=budget)
+    if sound > budget:
+        return sound
+    letters = sound + 0.5 * (OSA.distance(a, b) - sound)
     marks = OSA.distance(_DIACRITICS.findall(word), _DIACRITICS.findall(known))
     return letters + 0.5 * min(marks, 2)
 
@@ -383,7 +394,7 @@ class Matcher:
         self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
         by_bigram: dict[str, set[str]] = defaultdict(set)
         for word in self._surface:
-            for bg in _bigrams(word):
+            for bg in _bigrams(word.translate(_FOLD)):
                 by_bigram[bg].add(word)
             if THAI_LETTER.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
@@ -525,7 +536,7 @@ class Matcher:
             return self._surface[same], 0.95
         budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
         candidates: Counter[str] = Counter()
-        for bg in _bigrams(word):
+        for bg in _bigrams(word.translate(_FOLD)):
             spellings = self._bigram_surface.get(bg, ())
             if len(spellings) <= 400:  # a bigram in thousands of words points nowhere
                 candidates.update(spellings)
@@ -611,7 +622,8 @@ class Matcher:
         term and, for a compound, its parts; an unknown word is corrected if possible.
 
         A typo often makes newmm cut a word into fragments (อาชีบ -> อา ชี บ), so an unknown
-        word is also tried joined with its neighbours.
+        word is also tried joined with up to three neighbours on each side: a compound term
+        with one slip (เมืองแห่งการเรียรู้) is cut into five words.
         """
         expanded = self.text.expand_all(words)
         known = [bool(exp) and exp[0] in self._term_slot for exp in expanded]
@@ -622,8 +634,8 @@ class Matcher:
                 i += 1
                 continue
             best: tuple[int, int, str, float] | None = None
-            for a in (i - 2, i - 1, i):
-                for b in (i, i + 1, i + 2):
+            for a in range(i - 3, i + 1):
+                for b in range(i, i + 4):
                     if a < 0 or b >= len(words):
                         continue
                     # Latin words stay apart: each is a syllable of romanised Thai.

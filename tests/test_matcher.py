@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kb.knowledge import Knowledge
-from kb.matcher import Outcome
+from kb.matcher import Outcome, _typo_distance
 from tests.conftest import BANGKOK, ROOT
 
 SMALL = """\
@@ -120,6 +120,23 @@ def test_learned_phrasings_are_indexed(tmp_path: Path) -> None:
 def test_shipped_kb_basic_questions(knowledge: Knowledge) -> None:
     assert knowledge.matcher.match("U2T คืออะไร").answer_id is not None
     assert knowledge.matcher.match("โรงพยาบาลศรีนครินทร์เปิดกี่โมง").answer_id is None
+
+
+def test_letters_that_sound_alike_are_half_a_slip() -> None:
+    # Residents spell by ear: the same initial sound (ศ for ส) or final sound (น for ร,
+    # บ for พ) is a lesser slip than a different letter.
+    assert _typo_distance("กสน", "กศน", 1) == 0.5
+    assert _typo_distance("ข่าวสาน", "ข่าวสาร", 2) == 0.5
+    assert _typo_distance("อาชีบ", "อาชีพ", 1) == 0.5
+    assert _typo_distance("กสน", "แสน", 1) == 1.0
+
+
+def test_sound_alike_misspellings_are_corrected(knowledge: Knowledge) -> None:
+    m = knowledge.matcher
+    # Found although กสน shares no letter pair with กศน: candidates are looked up by sound.
+    assert m.match("กสน. ขอนแก่น").ranked[0].entry_id == "kk-org-nfe"
+    # A slip inside a compound that newmm cuts into five words.
+    assert m.match("เมืองแห่งการเรียรู้คืออะไร").answer_id == "kk-learning-city-what"
 
 
 def test_shape_units_count_trigrams_as_a_counter_would() -> None:
