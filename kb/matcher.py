@@ -25,6 +25,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from enum import StrEnum
 from typing import Any
 
@@ -102,7 +103,7 @@ _DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
 
 
 VERB_UNKNOWN = 0.5  # weight of a verb no entry uses, relative to a noun
-ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 2 s at this many)
+ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 4 s at this many)
 _SOUNDS = [
     ("ph", "p"), ("th", "t"), ("kh", "k"), ("ch", "j"), ("sh", "s"), ("ue", "u"),
     ("oe", "o"), ("ae", "e"), ("aa", "a"), ("ii", "i"), ("uu", "u"), ("oo", "o"), ("ee", "e"),
@@ -130,6 +131,12 @@ def _sound(latin: str) -> str:
             piece = piece[:-1] + "n"
         keys.append(piece)
     return "".join(keys)
+
+
+@cache
+def _linking_syllables() -> dict[str, str]:
+    """A final consonant said again as a syllable with a short a (จ -> ja, ช -> cha)."""
+    return {c: _royin(c + "ะ") for c in "กขคจชซดตถทธบปพภศษสฎฏฐฑฒณนมลรว"}
 
 
 def _royin(word: str) -> str:
@@ -583,18 +590,35 @@ class Matcher:
         from pythainlp.tokenize import newmm, syllable_dict_trie
 
         syllable_trie = syllable_dict_trie()
+        links = _linking_syllables()
         roman: dict[str, str] = {}
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        thai = [w for w in self._surface if THAI_LETTER.match(w) and len(w) <= 15]
+        thai = [w for w in self._surface if THAI_LETTER.match(w) and len(w) <= 24]
         thai.sort(key=lambda w: -len(self._postings(self._surface[w])[0]))
+        # Keys as the words are written first, for every word; the guessed linking syllables
+        # after them, so that a guess never takes a key from a written word.
+        written: list[tuple[str, str]] = []
+        guessed: list[tuple[str, str]] = []
         for surface in thai[:ROMAN_LIMIT]:
+            term = self._surface[surface]
             syllables = newmm.segment(surface, custom_dict=syllable_trie)
-            whole = _royin(surface)
-            spelt = " ".join(_royin(s) for s in syllables)
-            for key in dict.fromkeys((_sound(spelt), _sound(whole))):
-                if len(key) >= 3 and key not in roman:
-                    roman[key] = self._surface[surface]
-                    buckets[(key[0], len(key))].append(key)
+            romans = [_royin(s) for s in syllables]
+            written += [(_sound(" ".join(romans)), term), (_sound(_royin(surface)), term)]
+            # Compounds of Pali and Sanskrit words are said with a linking syllable that is
+            # not written: กิจกรรม is kit-cha-kam, ราชการ rat-cha-kan, and residents type what
+            # they hear (kitjakam). One key for each place where such a syllable may go.
+            for i in range(len(syllables) - 1):
+                final = syllables[i][-1]
+                if final in links and THAI_LETTER.match(syllables[i + 1]):
+                    linked = [*romans[: i + 1], links[final], *romans[i + 1 :]]
+                    guessed.append((_sound(" ".join(linked)), term))
+        for key, term in written:
+            if len(key) >= 3 and key not in roman:
+                roman[key] = term
+                buckets[(key[0], len(key))].append(key)
+        # A guess is only matched exactly: one sound off a guess is too far from the word.
+        for key, term in guessed:
+            roman.setdefault(key, term)
         self._roman_buckets = buckets
         self._roman = roman
 

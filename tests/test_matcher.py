@@ -139,6 +139,16 @@ def test_sound_alike_misspellings_are_corrected(knowledge: Knowledge) -> None:
     assert m.match("เมืองแห่งการเรียรู้คืออะไร").answer_id == "kk-learning-city-what"
 
 
+def test_romanised_thai_as_residents_hear_it(knowledge: Knowledge) -> None:
+    m = knowledge.matcher
+    # กิจกรรม is said kit-cha-kam: the linking syllable is heard, not written.
+    assert m.match("mee kitjakam arai bang").ranked[0].entry_id == "kk-faq-events-list"
+    # A compound term longer than 15 letters (เมืองแห่งการเรียนรู้) is romanised too.
+    assert m.match("muang haeng kan rian ru").ranked[0].entry_id == "kk-learning-city-what"
+    # A guessed linking syllable never takes a written word's key: talad is still ตลาด.
+    assert m._romanised("talad") == ("ตลาด", 0.85)
+
+
 def test_shape_units_count_trigrams_as_a_counter_would() -> None:
     # Units are counted in numpy batches; each must get exactly its own padded trigrams,
     # none spanning two units, an empty unit its one gram "  ".
