@@ -25,8 +25,8 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import numpy as np
