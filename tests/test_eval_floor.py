@@ -9,8 +9,8 @@ from tests.conftest import ROOT
 
 QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
 
-TOP1 = 0.82
-TOP3 = 0.97
+TOP1 = 0.84
+TOP3 = 0.975
 REJECTION = 0.95
 # Per-tag top-1 floors (rejection for out-of-scope), a few points under today's figures.
 TAG_FLOORS = {
@@ -18,12 +18,12 @@ TAG_FLOORS = {
     "digits": 0.87,
     "english": 0.84,
     "mixed": 0.90,
-    "nospace": 0.85,
+    "nospace": 0.86,
     "paraphrase": 0.68,
-    "romanised": 0.65,
-    "short": 0.88,
+    "romanised": 0.80,
+    "short": 0.90,
     "tone": 0.95,
-    "typo": 0.79,
+    "typo": 0.83,
     OUT_OF_SCOPE: 0.95,
 }
 
