@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -317,7 +318,7 @@ class Matcher:
         self._general: dict[str, float] = {}
         self._roman: dict[str, str] | None = None
         self._roman_buckets: dict[tuple[str, int], list[str]] = {}
-        self._bigram_surface: dict[str, tuple[str, ...]] = {}
+        self._bigram_surface: dict[str, tuple[str, ...]] = {}  # bigram + chr(length) -> words
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._verbs = thai_verbs()
         self._build(kb.entries)
@@ -401,8 +402,11 @@ class Matcher:
         self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
         by_bigram: dict[str, set[str]] = defaultdict(set)
         for word in self._surface:
+            # Keyed by bigram and word length: a correction is never more than three letters
+            # longer or shorter, so a lookup counts only words it could accept.
+            size = chr(len(word))
             for bg in _bigrams(word.translate(_FOLD)):
-                by_bigram[bg].add(word)
+                by_bigram[bg + size].add(word)
             if THAI_LETTER.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
         # Tuples, not sets: a fifth of the memory, and they are only ever read whole.
@@ -542,11 +546,16 @@ class Matcher:
         if same is not None:
             return self._surface[same], 0.95
         budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
-        candidates: Counter[str] = Counter()
-        for bg in _bigrams(word.translate(_FOLD)):
-            spellings = self._bigram_surface.get(bg, ())
-            if len(spellings) <= 400:  # a bigram in thousands of words points nowhere
-                candidates.update(spellings)
+        grams = _bigrams(word.translate(_FOLD))
+        index = self._bigram_surface
+        found = [
+            spellings
+            for size in map(chr, range(max(1, len(word) - budget), len(word) + budget + 1))
+            for bg in grams
+            # A bigram in thousands of words points nowhere.
+            if 0 < len(spellings := index.get(bg + size, ())) <= 400
+        ]
+        candidates = Counter(chain.from_iterable(found))
         need = max(1, len(word) - 1 - 2 * budget)  # bigrams an edit budget can spoil
         best: tuple[str, float] | None = None
         latin = not THAI_LETTER.match(word)
