@@ -84,6 +84,19 @@ async def _flow(update: Update, context: Context) -> Flow | None:
     return flow if flow is not None and flow.kind == FLOW else None
 
 
+async def _flow_args(update: Update, context: Context, action: str, count: int) -> list[str] | None:
+    """A composing step's button: acknowledged, its arguments, or None (and the organiser
+    told the broadcast expired) when the data is tampered with or the flow is gone."""
+    query = update.callback_query
+    assert query is not None
+    await acknowledge(query)
+    args = cb_args(query.data, action, count)
+    if args is None or await _flow(update, context) is None:
+        await show(update, [texts.FLOW_EXPIRED])
+        return None
+    return args
+
+
 async def _compose(update: Update, context: Context, audience: str) -> None:
     user = update.effective_user
     assert user is not None
@@ -93,12 +106,8 @@ async def _compose(update: Update, context: Context, audience: str) -> None:
 
 @admin_only
 async def broadcast_audience_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    args = cb_args(query.data, "ba", 1)
-    if args is None or await _flow(update, context) is None:
-        await show(update, [texts.FLOW_EXPIRED])
+    args = await _flow_args(update, context, "ba", 1)
+    if args is None:
         return
     if args[0] in TOPIC_KEYS:
         await _compose(update, context, f"topic:{TOPIC_KEYS[args[0]]}")
@@ -115,12 +124,8 @@ async def broadcast_audience_button(update: Update, context: Context) -> None:
 
 @admin_only
 async def broadcast_entry_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    args = cb_args(query.data, "be", 1)
-    if args is None or await _flow(update, context) is None:
-        await show(update, [texts.FLOW_EXPIRED])
+    args = await _flow_args(update, context, "be", 1)
+    if args is None:
         return
     labels = {"c": texts.BTN_ST_CONFIRMED, "w": texts.BTN_ST_WAITLIST, "b": texts.BTN_ST_BOTH}
     rows = [[button(label, "bs", args[0], k)] for k, label in labels.items()]
@@ -129,11 +134,10 @@ async def broadcast_entry_button(update: Update, context: Context) -> None:
 
 @admin_only
 async def broadcast_status_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    args = cb_args(query.data, "bs", 2)
-    if args is None or args[1] not in STATUS_KEYS or await _flow(update, context) is None:
+    args = await _flow_args(update, context, "bs", 2)
+    if args is None:
+        return
+    if args[1] not in STATUS_KEYS:
         await show(update, [texts.FLOW_EXPIRED])
         return
     await _compose(update, context, f"entry:{args[0]}:{STATUS_KEYS[args[1]]}")
@@ -188,8 +192,8 @@ async def broadcast_confirm_button(update: Update, context: Context) -> None:
     message = update.effective_message
     assert query is not None and user is not None and message is not None
     await acknowledge(query)
-    flow = await svc(context).signups.flow(user.id, FLOW_TTL)
-    if flow is None or flow.kind != FLOW or flow.step != "preview":
+    flow = await _flow(update, context)
+    if flow is None or flow.step != "preview":
         await show(update, [texts.FLOW_EXPIRED])  # also a double tap: sent only once
         return
     await svc(context).signups.end_flow(user.id)

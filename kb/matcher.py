@@ -197,6 +197,9 @@ def _date_words(entry: Entry) -> list[str]:
 
 
 def _bigrams(word: str) -> list[str]:
+    """The letter pairs of a word as it sounds (letters that sound alike folded), so that a
+    misspelling by ear still shares pairs with the word meant (กสน, กศน)."""
+    word = word.translate(_FOLD)
     # In order, not a set: candidate ties must break the same way in every process.
     return list(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1))) or [word]
 
@@ -405,7 +408,7 @@ class Matcher:
             # Keyed by bigram and word length: a correction is never more than three letters
             # longer or shorter, so a lookup counts only words it could accept.
             size = chr(len(word))
-            for bg in _bigrams(word.translate(_FOLD)):
+            for bg in _bigrams(word):
                 by_bigram[bg + size].add(word)
             if THAI_LETTER.match(word):
                 self._skeletons.setdefault(_skeleton(word), word)
@@ -546,7 +549,7 @@ class Matcher:
         if same is not None:
             return self._surface[same], 0.95
         budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
-        grams = _bigrams(word.translate(_FOLD))
+        grams = _bigrams(word)
         index = self._bigram_surface
         found = [
             spellings
