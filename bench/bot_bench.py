@@ -33,7 +33,10 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def knowledge() -> Knowledge:
-    return Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    """As the bot answers: with the sentence model's vectors (the bot's post_init does the
+    same before its first question)."""
+    k = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    return k.prepare(latin=False)
 
 
 async def _drive(server: LocalBotApi, residents: list[int], questions: list[str]) -> float:

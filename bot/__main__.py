@@ -39,7 +39,18 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _knowledge(settings: Settings) -> Knowledge:
-    return Knowledge.load(settings.kb_path, settings.lexicon_path, settings.tz)
+    return Knowledge.load(
+        settings.kb_path, settings.lexicon_path, settings.tz, vector_path=settings.vector_path
+    )
+
+
+def _ready(args: argparse.Namespace) -> Knowledge:
+    """The knowledge base as the bot answers from it: with the sentence model's vectors
+    (from the cache beside the database), unless --lexical."""
+    knowledge = _knowledge(_settings(args))
+    if not args.lexical:
+        knowledge.prepare(latin=False)
+    return knowledge
 
 
 def cmd_check_kb(args: argparse.Namespace) -> int:
@@ -66,7 +77,7 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    knowledge = _knowledge(_settings(args))
+    knowledge = _ready(args)
     if args.batch:
         stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
         questions = [line.strip() for line in stream if line.strip()]
@@ -98,10 +109,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from kb.evaluate import baseline, evaluate, load_questions
 
-    knowledge = _knowledge(_settings(args))
+    knowledge = _ready(args)
     questions = load_questions(args.file or DEFAULT_EVAL)
     report = evaluate(knowledge.matcher, questions)
-    print(report.format())
+    model = "with the sentence model" if knowledge.matcher.semantic else "lexical only"
+    print(f"matcher: {model}\n{report.format()}")
     if args.baseline:
         print("\n" + baseline(knowledge.kb, questions))
     if args.failures:
@@ -224,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ask", help="answer questions from the command line")
     p.add_argument("--kb", help="knowledge base file or folder")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--lexical", action="store_true", help="without the sentence model")
     p.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
     p.add_argument("question", nargs="*")
     p.set_defaults(func=cmd_ask)
@@ -233,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kb", help="knowledge base file or folder")
     p.add_argument("--failures", action="store_true", help="list every miss")
     p.add_argument("--baseline", action="store_true", help="also measure plain rapidfuzz")
+    p.add_argument("--lexical", action="store_true", help="without the sentence model")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("check-kb", help="validate the knowledge base and summarise it")

@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,9 @@ class Services:
         """Load the knowledge base again (in a thread: building the tokenizer takes a while);
         raises KBError or LexiconError and keeps the current one if the files are invalid."""
         s = self.settings
-        fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
+        fresh = await asyncio.to_thread(
+            Knowledge.load, s.kb_path, s.lexicon_path, s.tz, vector_path=s.vector_path
+        )
         await self._swap(fresh)
 
     async def refresh_learned(self) -> None:
@@ -96,7 +98,7 @@ class Services:
         In a thread, like the load: residents keep getting answers while the index builds."""
         learned = await self.r.learned.by_entry()
         ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await asyncio.to_thread(ready.matcher.prepare_latin)
+        await asyncio.to_thread(ready.prepare)
         self.knowledge = ready
 
 
@@ -154,7 +156,11 @@ async def set_admin_commands(bot: Bot, admin_id: int) -> None:
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
     svc.repos = await Repos.open(svc.settings.db_path)
-    svc.knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
+    knowledge = replace(svc.knowledge, vector_path=svc.settings.vector_path)
+    knowledge = knowledge.with_learned(await svc.r.learned.by_entry())
+    # The sentence model's vectors before the first question, so an answer never depends on
+    # how far a warm-up got: a fraction of a second from the cache, seconds on a first start.
+    svc.knowledge = await asyncio.to_thread(knowledge.prepare, latin=False)
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
     # Our own task, not app.create_task: the application is not running yet in post_init.
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))

@@ -44,6 +44,11 @@ class Settings:
     pace_chats: bool = True
 
     @property
+    def vector_path(self) -> Path:
+        """The sentence model's phrasing vectors, cached beside the database."""
+        return self.db_path.with_name("vectors.npz")
+
+    @property
     def api_file_url(self) -> str:
         # Telegram serves files from /file/bot<token>; keep a custom server's host.
         return self.api_base_url.removesuffix("/bot") + "/file/bot"

@@ -19,6 +19,7 @@ from handlers.common import (
     button,
     cb_args,
     cb_pattern,
+    match,
     show,
     svc,
     truncate,
@@ -160,7 +161,7 @@ async def unanswered_pick_button(update: Update, context: Context) -> None:
         if (page + 1) * PICK_PAGE < len(everything):
             nav.append(button(texts.BTN_NEXT, "ul", args[0], page + 1))
     else:
-        ranked = svc(context).knowledge.matcher.match(text).ranked[:6]
+        ranked = (await match(context, text)).ranked[:6]
         entries = [e for e in (kb.get(s.entry_id) for s in ranked) if e is not None]
         nav = [button(texts.BTN_ALL_ENTRIES, "ul", args[0], 0)]
     rows = [[button(truncate(e.title), "ut", args[0], e.id)] for e in entries]

@@ -16,6 +16,7 @@ from handlers.common import (
     cb_pattern,
     entry_blocks,
     entry_keyboard,
+    match,
     menu_keyboard,
     menu_row,
     send_blocks,
@@ -38,7 +39,7 @@ async def answer_question(update: Update, context: Context) -> None:
         return
     services = svc(context)
     knowledge = services.knowledge
-    result = knowledge.matcher.match(message.text)
+    result = await match(context, message.text)
     top = result.ranked[0].entry_id if result.ranked else None
     question_id = await services.db.log_question(
         user_id(update), message.text, result.outcome.value, top, result.score

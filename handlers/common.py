@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
@@ -14,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.app import Services, services
+from kb.matcher import MatchResult
 from kb.model import Entry
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -48,6 +50,12 @@ def cb_args(data: str | None, action: str, count: int) -> list[str] | None:
 
 def svc(context: Context) -> Services:
     return services(context.application)
+
+
+async def match(context: Context, text: str) -> MatchResult:
+    """Match in a worker thread: the sentence model takes milliseconds a question, and its
+    engine releases the GIL, so other residents' updates are served meanwhile."""
+    return await asyncio.to_thread(svc(context).knowledge.matcher.match, text)
 
 
 def now(context: Context) -> datetime:

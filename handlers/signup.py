@@ -39,6 +39,7 @@ from handlers.common import (
     button,
     cb_args,
     cb_pattern,
+    match,
     menu_row,
     now,
     show,
@@ -373,7 +374,7 @@ async def signup_flow_message(update: Update, context: Context) -> None:
         return
     text = (message.text or "").strip()
     if flow.step == "name" and message.text is not None:
-        if _looks_like_question(context, text):
+        if await _looks_like_question(context, text):
             await _answer_and_remind(update, context, texts.HINT_NAME)
         elif 2 <= len(text) <= 60 and "\n" not in text and not _URL.search(text):
             flow.data["name"] = text
@@ -392,7 +393,7 @@ async def signup_flow_message(update: Update, context: Context) -> None:
         elif (
             message.text is not None
             and not re.search(r"[0-9๐-๙]", text)
-            and (_looks_like_question(context, text))
+            and await _looks_like_question(context, text)
         ):
             await _answer_and_remind(update, context, texts.HINT_PHONE)
         else:
@@ -404,8 +405,8 @@ async def signup_flow_message(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def _looks_like_question(context: Context, text: str) -> bool:
-    result = svc(context).knowledge.matcher.match(text)
+async def _looks_like_question(context: Context, text: str) -> bool:
+    result = await match(context, text)
     return (result.outcome is Outcome.ANSWER and result.score >= 0.6) or text.endswith("?")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from kb.loader import load_kb
 from kb.matcher import Matcher, Thresholds
 from kb.model import KnowledgeBase
+from kb.semantic import VectorCache
 from kb.thai import ThaiText, load_lexicon
 
 
@@ -17,6 +18,7 @@ from kb.thai import ThaiText, load_lexicon
 class Knowledge:
     kb: KnowledgeBase
     matcher: Matcher
+    vector_path: Path | None = None  # the sentence model's cache (kb/semantic.py)
 
     @classmethod
     def load(
@@ -25,12 +27,13 @@ class Knowledge:
         lexicon_path: str | Path,
         tz: tzinfo,
         thresholds: Thresholds | None = None,
+        vector_path: Path | None = None,
     ) -> Knowledge:
         kb = load_kb(kb_path, tz)
         lexicon = load_lexicon(lexicon_path)
         # Keywords are the knowledge base's own terms: segment them as whole words.
         terms = [k for e in kb for k in e.keywords]
-        return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds))
+        return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds), vector_path)
 
     def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
         """The same knowledge base with residents' approved phrasings indexed too (the
@@ -41,4 +44,13 @@ class Knowledge:
             return self
         entries = tuple(replace(e, learned=learned.get(e.id, ())) for e in self.kb)
         kb = KnowledgeBase(entries, self.kb.path)
-        return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))
+        return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t), self.vector_path)
+
+    def prepare(self, latin: bool = True) -> Knowledge:
+        """What questions need, built now rather than on a resident's question: the sentence
+        model's vectors (seconds on a cold cache, see kb/semantic.py) and, with `latin`, the
+        keys for Latin-typed Thai. Returns self, for chaining."""
+        self.matcher.prepare_semantic(VectorCache(self.vector_path))
+        if latin:
+            self.matcher.prepare_latin()
+        return self

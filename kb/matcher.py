@@ -14,7 +14,9 @@ entry with a fuzzy scorer):
   keyword list, which survives misspellings, missing spaces and bad segmentation.
 
 Both are in [0, 1]; the blend is compared with fixed thresholds, so a score means the same
-thing for any knowledge base.
+thing for any knowledge base. Where it can run, a multilingual sentence model adds a third
+signal with a small weight (kb/semantic.py): how close the whole question is in meaning to
+each entry's phrasings, which catches paraphrases that share few words with the entry.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import numpy.typing as npt
 from pythainlp.corpus import thai_words
 from rapidfuzz.distance import OSA, Levenshtein
 
+from kb import semantic
 from kb.model import Entry, KnowledgeBase
+from kb.semantic import SemanticIndex, VectorCache
 from kb.thai import (
     THAI_LETTER,
     ThaiText,
@@ -67,6 +71,11 @@ class Thresholds:
     suggest: float = 0.3  # below this: honest fallback
     suggest_window: float = 0.2  # suggestions within this of the best
     coverage_weight: float = 0.6  # blend: coverage vs character-trigram shape
+
+
+# With the sentence model's similarity blended in (kb/semantic.py), scores of the same
+# questions sit a little higher: the same rule, chosen the same way on the same set.
+SEMANTIC_THRESHOLDS = Thresholds(answer=0.445, suggest=0.36)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +333,8 @@ class Matcher:
         self._bigram_surface: dict[str, tuple[str, ...]] = {}  # bigram + chr(length) -> words
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._verbs = thai_verbs()
+        self._semantic: SemanticIndex | None = None
+        self.t_semantic = SEMANTIC_THRESHOLDS
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
@@ -634,6 +645,32 @@ class Matcher:
         self._roman_buckets = buckets
         self._roman = roman
 
+    def prepare_semantic(self, cache: VectorCache | None = None) -> bool:
+        """Embed every phrasing (title, questions, learned) with the sentence model, from
+        `cache` where it has them, and from then on blend its similarity into the scores.
+        Slow on a cold cache (about 6 ms a phrasing), so the bot calls it in a thread and
+        answers lexically until it is done. Returns whether the model is in use: not where
+        the engine cannot run, nor above semantic.UNIT_LIMIT phrasings."""
+        if self._semantic is not None:
+            return True
+        model = semantic.embedder()
+        texts: list[str] = []
+        starts: list[int] = []
+        for e in self.kb:
+            starts.append(len(texts))
+            texts += [e.title, *e.questions, *e.learned]
+        if model is None or len(texts) > semantic.UNIT_LIMIT:
+            return False
+        cache = cache or VectorCache(None)
+        vectors = cache.vectors(texts, model)
+        cache.save()
+        self._semantic = SemanticIndex(vectors, np.asarray(starts, dtype=np.intp), model)
+        return True
+
+    @property
+    def semantic(self) -> bool:
+        return self._semantic is not None
+
     def _romanised(self, word: str) -> tuple[str, float] | None:
         key = _sound(word)
         if len(key) < 3:
@@ -719,11 +756,15 @@ class Matcher:
             if sim < 1.0 and THAI_LETTER.match(term)
         ]
         scores = a * self._coverage(terms) + (1 - a) * self._shape(words + meant)
+        index = self._semantic  # read once: a reload may swap it in meanwhile
+        if index is not None:
+            w = semantic.WEIGHT
+            scores = (1 - w) * scores + w * index.similarity(question[:1000])
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
         ranked = tuple(Scored(self._ids[i], float(scores[i])) for i in order if scores[i] > 0)
-        return self._decide(question, ranked)
+        return self._decide(question, ranked, self.t if index is None else self.t_semantic)
 
     def _coverage(self, groups: list[list[tuple[str, float]]]) -> npt.NDArray[np.float64]:
         """Share of the question's information each entry explains, in [0, 1].
@@ -781,8 +822,7 @@ class Matcher:
             return np.zeros(len(self._ids))
         return np.maximum.reduceat(acc, self._unit_starts)
 
-    def _decide(self, question: str, ranked: tuple[Scored, ...]) -> MatchResult:
-        t = self.t
+    def _decide(self, question: str, ranked: tuple[Scored, ...], t: Thresholds) -> MatchResult:
         if not ranked or ranked[0].score < t.suggest:
             return MatchResult(question, Outcome.FALLBACK, ranked, ())
         best = ranked[0].score

@@ -26,7 +26,16 @@ ADMIN_ID = 900001
 
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
-    """The shipped knowledge base and matcher, built once for the whole run."""
+    """The shipped knowledge base and matcher as the bot answers from them (with the
+    sentence model where it can run), built once for the whole run."""
+    kb = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    return kb.prepare(latin=False)
+
+
+@pytest.fixture(scope="session")
+def lexical_knowledge() -> Knowledge:
+    """The shipped knowledge base with the lexical matcher alone: what the bot answers with
+    where the sentence model cannot run, or on a knowledge base too large for it."""
     return Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
 
 

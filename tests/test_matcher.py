@@ -131,16 +131,16 @@ def test_letters_that_sound_alike_are_half_a_slip() -> None:
     assert _typo_distance("กสน", "แสน", 1) == 1.0
 
 
-def test_sound_alike_misspellings_are_corrected(knowledge: Knowledge) -> None:
-    m = knowledge.matcher
+def test_sound_alike_misspellings_are_corrected(lexical_knowledge: Knowledge) -> None:
+    m = lexical_knowledge.matcher
     # Found although กสน shares no letter pair with กศน: candidates are looked up by sound.
     assert m.match("กสน. ขอนแก่น").ranked[0].entry_id == "kk-org-nfe"
     # A slip inside a compound that newmm cuts into five words.
     assert m.match("เมืองแห่งการเรียรู้คืออะไร").answer_id == "kk-learning-city-what"
 
 
-def test_romanised_thai_as_residents_hear_it(knowledge: Knowledge) -> None:
-    m = knowledge.matcher
+def test_romanised_thai_as_residents_hear_it(lexical_knowledge: Knowledge) -> None:
+    m = lexical_knowledge.matcher
     # กิจกรรม is said kit-cha-kam: the linking syllable is heard, not written.
     assert m.match("mee kitjakam arai bang").ranked[0].entry_id == "kk-faq-events-list"
     # A compound term longer than 15 letters (เมืองแห่งการเรียนรู้) is romanised too.

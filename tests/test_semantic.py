@@ -1,0 +1,82 @@
+"""The sentence model's part of the matcher: its vector cache, and what it adds."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb import semantic
+from kb.knowledge import Knowledge
+from tests.conftest import BANGKOK, ROOT
+
+pytestmark = pytest.mark.skipif(
+    not semantic.available(), reason="the sentence model cannot run here"
+)
+
+SMALL_KB = """\
+entries:
+  - id: veg
+    kind: programme
+    title: อบรมปลูกผักปลอดสารพิษ
+    questions: [เรียนปลูกผักอินทรีย์ที่ไหน]
+    answer: อบรมปลูกผักทุกเดือนที่ตลาดจอมพล
+  - id: full
+    kind: faq
+    title: กิจกรรมเต็มแล้วทำอย่างไร
+    questions: [ที่นั่งเต็มแล้วสมัครได้ไหม]
+    answer: ลงชื่อรอคิวไว้ได้ ถ้ามีคนยกเลิกจะแจ้งทันที
+"""
+
+
+def _small(tmp_path: Path, cache: Path | None) -> Knowledge:
+    path = tmp_path / "kb.yaml"
+    path.write_text(SMALL_KB, encoding="utf-8")
+    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK, vector_path=cache)
+
+
+def test_vectors_are_cached_beside_the_database(tmp_path: Path) -> None:
+    cache = tmp_path / "vectors.npz"
+    k = _small(tmp_path, cache).prepare(latin=False)
+    assert k.matcher.semantic
+    with np.load(cache) as data:
+        keys, vectors = data["keys"], data["vectors"]
+    # Every phrasing once (title and questions of both entries), unit length.
+    assert len(keys) >= 4 and keys.shape[1] == 12
+    assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    # A restart reads them back and answers exactly as before.
+    again = _small(tmp_path, cache).prepare(latin=False)
+    q = "ปลูกผักไร้สารเคมีเรียนได้ที่ไหน"
+    assert again.matcher.match(q).ranked == k.matcher.match(q).ranked
+
+
+def test_a_broken_cache_file_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = tmp_path / "vectors.npz"
+    cache.write_bytes(b"not a numpy file")
+    with caplog.at_level(logging.WARNING):
+        k = _small(tmp_path, cache).prepare(latin=False)
+    assert k.matcher.semantic
+    assert "ignoring the vector cache" in caplog.text
+    with np.load(cache) as data:  # written again, whole
+        assert data["vectors"].shape[1] == 384
+
+
+def test_the_model_lifts_a_paraphrase_over_the_line(tmp_path: Path) -> None:
+    # "Seats all gone, can I wait?" shares only ที่นั่ง with its entry: too little for the
+    # lexical matcher to answer, enough with the sentence model's judgement of the whole.
+    q = "ที่นั่งหมดแล้วรอได้ไหม"
+    lexical = _small(tmp_path, None).matcher.match(q)
+    blended = _small(tmp_path, None).prepare(latin=False).matcher.match(q)
+    assert lexical.answer_id is None and lexical.ranked[0].entry_id == "full"
+    assert blended.answer_id == "full"
+
+
+def test_too_many_phrasings_stay_lexical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Embedding costs about 6 ms a phrasing: a very large knowledge base is not embedded at
+    # all (start-up would take minutes), it is answered lexically.
+    monkeypatch.setattr(semantic, "UNIT_LIMIT", 3)
+    k = _small(tmp_path, None).prepare(latin=False)
+    assert not k.matcher.semantic
+    assert k.matcher.match("เรียนปลูกผักอินทรีย์ที่ไหน").answer_id == "veg"
