@@ -46,9 +46,10 @@ def _knowledge(settings: Settings) -> Knowledge:
 
 def _ready(args: argparse.Namespace) -> Knowledge:
     """The knowledge base as the bot answers from it: with the sentence model's vectors
-    (from the cache beside the database), unless --lexical."""
-    knowledge = _knowledge(_settings(args))
-    if not args.lexical:
+    (from the cache beside the database), unless --lexical or BOT_SEMANTIC=0."""
+    settings = _settings(args)
+    knowledge = _knowledge(settings)
+    if settings.semantic and not args.lexical:
         knowledge.prepare(latin=False)
     return knowledge
 

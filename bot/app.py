@@ -98,7 +98,7 @@ class Services:
         In a thread, like the load: residents keep getting answers while the index builds."""
         learned = await self.r.learned.by_entry()
         ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await asyncio.to_thread(ready.prepare)
+        await asyncio.to_thread(ready.prepare, semantic=self.settings.semantic)
         self.knowledge = ready
 
 
@@ -160,7 +160,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     knowledge = knowledge.with_learned(await svc.r.learned.by_entry())
     # The sentence model's vectors before the first question, so an answer never depends on
     # how far a warm-up got: a fraction of a second from the cache, seconds on a first start.
-    svc.knowledge = await asyncio.to_thread(knowledge.prepare, latin=False)
+    svc.knowledge = await asyncio.to_thread(
+        knowledge.prepare, latin=False, semantic=svc.settings.semantic
+    )
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
     # Our own task, not app.create_task: the application is not running yet in post_init.
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))

@@ -42,6 +42,8 @@ class Settings:
     rate_limit: float = 30.0
     # About one message a second per chat, as Telegram asks; off only for the local chat.
     pace_chats: bool = True
+    # The sentence model in the matcher (kb/semantic.py), where its engine can run.
+    semantic: bool = True
 
     @property
     def vector_path(self) -> Path:
@@ -118,6 +120,9 @@ class Settings:
             rate = 0.0
         if rate <= 0:
             raise ConfigError(f"BOT_RATE_LIMIT must be messages per second (got {rate_text!r})")
+        semantic_text = (get("BOT_SEMANTIC") or "1").lower()
+        if semantic_text not in ("0", "1", "on", "off"):
+            raise ConfigError(f"BOT_SEMANTIC must be 1 or 0 (got {semantic_text!r})")
         defaults = cls()
         return cls(
             token=token,
@@ -135,4 +140,5 @@ class Settings:
             reminders=reminders,
             reminder_interval=interval,
             rate_limit=rate,
+            semantic=semantic_text in ("1", "on"),
         )

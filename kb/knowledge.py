@@ -46,11 +46,12 @@ class Knowledge:
         kb = KnowledgeBase(entries, self.kb.path)
         return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t), self.vector_path)
 
-    def prepare(self, latin: bool = True) -> Knowledge:
-        """What questions need, built now rather than on a resident's question: the sentence
-        model's vectors (seconds on a cold cache, see kb/semantic.py) and, with `latin`, the
-        keys for Latin-typed Thai. Returns self, for chaining."""
-        self.matcher.prepare_semantic(VectorCache(self.vector_path))
+    def prepare(self, latin: bool = True, semantic: bool = True) -> Knowledge:
+        """What questions need, built now rather than on a resident's question: with
+        `semantic`, the sentence model's vectors (seconds on a cold cache, see
+        kb/semantic.py); with `latin`, the keys for Latin-typed Thai. Returns self."""
+        if semantic:
+            self.matcher.prepare_semantic(VectorCache(self.vector_path))
         if latin:
             self.matcher.prepare_latin()
         return self

@@ -12,6 +12,7 @@ def test_defaults() -> None:
     assert s.api_base_url == DEFAULT_API and s.token is None
     assert str(s.tz) == "Asia/Bangkok" and s.admin_ids == frozenset()
     assert s.kb_path.name == "kb" and s.db_path.parent.name == "data"
+    assert s.semantic and s.vector_path == s.db_path.with_name("vectors.npz")
 
 
 def test_values() -> None:
@@ -22,8 +23,10 @@ def test_values() -> None:
             "BOT_ADMIN_IDS": "11, 22,33",
             "BOT_TZ": "Asia/Bangkok",
             "BOT_KB_PATH": "/tmp/kb.yaml",
+            "BOT_SEMANTIC": "0",
         }
     )
+    assert not s.semantic
     assert s.admin_ids == {11, 22, 33} and s.require_token() == "123:ABC-def_1"
     assert s.api_file_url == "http://127.0.0.1:8081/file/bot"
     assert str(s.kb_path) == "/tmp/kb.yaml"
@@ -42,6 +45,7 @@ def test_token_is_never_in_repr() -> None:
         ({"BOT_TZ": "Mars/Olympus"}, "BOT_TZ"),
         ({"BOT_API_BASE_URL": "api.telegram.org"}, "BOT_API_BASE_URL"),
         ({"BOT_WEBHOOK_URL": "http://insecure"}, "BOT_WEBHOOK_URL"),
+        ({"BOT_SEMANTIC": "maybe"}, "BOT_SEMANTIC"),
     ],
 )
 def test_invalid(env: dict[str, str], message: str) -> None:
