@@ -101,6 +101,10 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
+def speedup(ratio: float) -> str:
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+
+
 def table(m: list[dict[str, float]], cold: tuple[float, float], bot: dict[str, float]) -> str:
     rows = [
         "| knowledge base | entries | phrasings | index build (+ romanised keys, in a thread) | sentence model (first start) | p50 | p99 | lexical alone p50 / p99 | baseline p50 | baseline p99 | speed-up (mean) | peak memory |",
@@ -113,7 +117,7 @@ def table(m: list[dict[str, float]], cold: tuple[float, float], bot: dict[str, f
             f"| {name} | {r['entries']:,} | {r['phrasings']:,} | {r['build_s']:.1f} s (+{r['romanised_s']:.1f} s)"
             f" | {model} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms"
             f" | {r['lexical_p50_ms']:.2f} / {r['lexical_p99_ms']:.2f} ms | {r['baseline_p50_ms']:.2f} ms"
-            f" | {r['baseline_p99_ms']:.2f} ms | {r['baseline_mean_ms'] / r['mean_ms']:.0f}x"
+            f" | {r['baseline_p99_ms']:.2f} ms | {speedup(r['baseline_mean_ms'] / r['mean_ms'])}"
             f" | {r['peak_mb']:.0f} MB |"
         )
     rows += [
