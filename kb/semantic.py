@@ -120,12 +120,14 @@ _memory_lock = threading.Lock()
 
 class VectorCache:
     """Phrasing vectors kept in one file beside the database, so that a restart embeds only
-    phrasings it has not seen. Written whole to a temporary file and renamed, so a crash
-    never leaves half a cache; a broken file is only ignored."""
+    phrasings it has not seen; the file holds those of the knowledge base last prepared.
+    Written whole to a temporary file and renamed, so a crash never leaves half a cache; a
+    broken file is only ignored."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._dirty = False
+        self._used: dict[bytes, None] = {}  # what this knowledge base asked for, in order
         if path is None or not path.exists():
             return
         try:
@@ -143,6 +145,7 @@ class VectorCache:
 
     def vectors(self, texts: Sequence[str], model: Embedder) -> Vectors:
         keys = [_key(t) for t in texts]
+        self._used.update(dict.fromkeys(keys))
         with _memory_lock:
             missing = sorted({i for i, k in enumerate(keys) if k not in _memory})
         if missing:
@@ -161,10 +164,14 @@ class VectorCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
+        # Only the phrasings in use: edited and deleted ones do not pile up in the file.
+        used = [k for k in self._used if k in _memory]
+        if not used:
+            return
         with _memory_lock:
             # Raw bytes, not numpy's "S" strings, which drop a key's trailing zero bytes.
-            keys = np.frombuffer(b"".join(_memory), dtype=np.uint8).reshape(-1, _KEY_BYTES)
-            vecs = np.stack(list(_memory.values())).astype(np.float16)
+            keys = np.frombuffer(b"".join(used), dtype=np.uint8).reshape(-1, _KEY_BYTES)
+            vecs = np.stack([_memory[k] for k in used]).astype(np.float16)
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             with open(tmp, "wb") as f:

@@ -44,7 +44,7 @@ def test_vectors_are_cached_beside_the_database(tmp_path: Path) -> None:
     with np.load(cache) as data:
         keys, vectors = data["keys"], data["vectors"]
     # Every phrasing once (title and questions of both entries), unit length.
-    assert len(keys) >= 4 and keys.shape[1] == 12
+    assert keys.shape == (4, 12)
     assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
     # A restart reads them back and answers exactly as before.
     again = _small(tmp_path, cache).prepare(latin=False)
