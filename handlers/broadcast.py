@@ -322,4 +322,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             group=-2,
         )
     if app.job_queue is not None:
-        app.job_queue.run_once(broadcast_resume_job, when=0.5)
+        # No misfire grace: APScheduler drops a job more than 1 s late, and the scheduler
+        # starts only after post_init, which can take longer (the sentence model's vectors
+        # on a first start): the unfinished broadcast would never be resumed.
+        app.job_queue.run_once(
+            broadcast_resume_job, when=0.5, job_kwargs={"misfire_grace_time": None}
+        )

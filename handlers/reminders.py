@@ -51,4 +51,9 @@ async def reminder_job(context: Context) -> None:
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if app.job_queue is not None:
         interval = services(app).settings.reminder_interval
-        app.job_queue.run_repeating(reminder_job, interval=interval, first=min(5.0, interval))
+        app.job_queue.run_repeating(
+            reminder_job,
+            interval=interval,
+            first=min(5.0, interval),
+            job_kwargs={"misfire_grace_time": None},  # late rather than skipped
+        )

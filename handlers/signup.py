@@ -447,4 +447,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         group=-1,
     )
     if app.job_queue is not None:
-        app.job_queue.run_repeating(signup_promotion_job, interval=60, first=1)
+        app.job_queue.run_repeating(
+            signup_promotion_job, interval=60, first=1, job_kwargs={"misfire_grace_time": None}
+        )  # run late rather than not at all (see broadcast.register)

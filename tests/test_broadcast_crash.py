@@ -61,6 +61,9 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
             before = sum(received(server, u) > 0 for u in RESIDENTS)
             assert 200 <= before < len(RESIDENTS), "the kill did not land half-way"
 
+            # A slow start must not lose the resume: without the sentence model's cached
+            # vectors, start-up takes seconds, and a job more than 1 s late used to be dropped.
+            (tmp_path / "vectors.npz").unlink(missing_ok=True)
             bot = await spawn_bot(
                 server, tmp_path, BOT_ADMIN_IDS=str(ADMIN_ID)
             )  # resumes the unfinished broadcast
