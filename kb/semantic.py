@@ -77,10 +77,10 @@ class Embedder:
             self._model = E5(num_threads=1)
         return self._model
 
+    # The engine returns unit vectors: a dot product is the cosine.
     def query(self, text: str) -> Vectors:
         with self._lock:
-            vec = np.asarray(self._load().query(text), dtype=np.float32)
-        return vec / (np.linalg.norm(vec) or 1.0)
+            return np.asarray(self._load().query(text), dtype=np.float32)
 
     def many(self, texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), 384), dtype=np.float32)
@@ -88,7 +88,6 @@ class Embedder:
             # Questions and phrasings are both short questions: embed both as queries.
             with self._lock:
                 out[i : i + _BATCH] = self._load().query(list(texts[i : i + _BATCH]))
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
 
 

@@ -61,24 +61,22 @@ def test_question_set_is_big_and_varied() -> None:
         assert sum(tag in q.tags for q in questions) >= 10, tag
 
 
+def _assert_floors(knowledge: Knowledge, top1: float, top3: float, tags: dict[str, float]) -> None:
+    report = evaluate(knowledge.matcher, load_questions(QUESTIONS))
+    summary = report.format()
+    assert report.top1_rate >= top1, summary
+    assert report.top3_rate >= top3, summary
+    assert report.rejection_rate >= REJECTION, summary
+    for tag, floor in tags.items():
+        assert report.tag_rate(tag) >= floor, f"{tag}\n{summary}"
+
+
 @pytest.mark.skipif(not semantic.available(), reason="the sentence model cannot run here")
 def test_quality_floors(knowledge: Knowledge) -> None:
     assert knowledge.matcher.semantic
-    report = evaluate(knowledge.matcher, load_questions(QUESTIONS))
-    summary = report.format()
-    assert report.top1_rate >= TOP1, summary
-    assert report.top3_rate >= TOP3, summary
-    assert report.rejection_rate >= REJECTION, summary
-    for tag, floor in TAG_FLOORS.items():
-        assert report.tag_rate(tag) >= floor, f"{tag}\n{summary}"
+    _assert_floors(knowledge, TOP1, TOP3, TAG_FLOORS)
 
 
 def test_lexical_quality_floors(lexical_knowledge: Knowledge) -> None:
     assert not lexical_knowledge.matcher.semantic
-    report = evaluate(lexical_knowledge.matcher, load_questions(QUESTIONS))
-    summary = report.format()
-    assert report.top1_rate >= LEXICAL_TOP1, summary
-    assert report.top3_rate >= LEXICAL_TOP3, summary
-    assert report.rejection_rate >= REJECTION, summary
-    for tag, floor in LEXICAL_TAG_FLOORS.items():
-        assert report.tag_rate(tag) >= floor, f"{tag}\n{summary}"
+    _assert_floors(lexical_knowledge, LEXICAL_TOP1, LEXICAL_TOP3, LEXICAL_TAG_FLOORS)
