@@ -52,8 +52,9 @@ def matcher_sizes() -> list[dict[str, float]]:
 
 
 def cold_start(runs: int = 6) -> tuple[float, float]:
-    """Seconds from `python -m bot ask` to its answer: the first run ever, which embeds every
-    phrasing for the sentence model's cache, and the median of the runs after it."""
+    """Seconds from `python -m bot ask` to its answer: the first run on a fresh install (no
+    cache beside the database, only the vectors shipped with the knowledge base), and the
+    median of the runs after it."""
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {"BOT_DB_PATH": str(Path(tmp) / "bot.sqlite3")}  # the cache lives beside it
@@ -107,7 +108,7 @@ def speedup(ratio: float) -> str:
 
 def table(m: list[dict[str, float]], cold: tuple[float, float], bot: dict[str, float]) -> str:
     rows = [
-        "| knowledge base | entries | phrasings | index build (+ romanised keys, in a thread) | sentence model (first start) | p50 | p99 | lexical alone p50 / p99 | baseline p50 | baseline p99 | speed-up (mean) | peak memory |",
+        "| knowledge base | entries | phrasings | index build (+ romanised keys, in a thread) | sentence model: embedding every phrasing | p50 | p99 | lexical alone p50 / p99 | baseline p50 | baseline p99 | speed-up (mean) | peak memory |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r, size in zip(m, SIZES, strict=True):
@@ -128,7 +129,7 @@ def table(m: list[dict[str, float]], cold: tuple[float, float], bot: dict[str, f
         f"| each resident's answers in order | {'yes' if bot['per_resident_order_kept'] else 'NO'} | | |",
         f"| sign-ups/s through the bot | {bot['signups_bot_s']:.0f} | store alone {bot['signups_store_s']:.0f} | {bot['signups_bot_s'] / bot['signups_store_s']:.0%} |",
         f"| broadcast messages/s (flood limits on) | {bot['broadcast_msgs_s']:.1f} | Telegram ~30 | {bot['broadcast_vs_30']:.0%}, {bot['broadcast_429']} × 429 |",
-        f"| cold start `python -m bot ask` | {cold[1]:.2f} s | first start ever (embeds every phrasing) {cold[0]:.1f} s | |",
+        f"| cold start `python -m bot ask` | {cold[1]:.2f} s | first start on a fresh install {cold[0]:.2f} s | |",
     ]
     return "\n".join(rows)
 

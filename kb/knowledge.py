@@ -10,7 +10,7 @@ from pathlib import Path
 from kb.loader import load_kb
 from kb.matcher import Matcher, Thresholds
 from kb.model import KnowledgeBase
-from kb.semantic import VectorCache
+from kb.semantic import VectorCache, shipped_path
 from kb.thai import ThaiText, load_lexicon
 
 
@@ -48,10 +48,12 @@ class Knowledge:
 
     def prepare(self, latin: bool = True, semantic: bool = True) -> Knowledge:
         """What questions need, built now rather than on a resident's question: with
-        `semantic`, the sentence model's vectors (seconds on a cold cache, see
+        `semantic`, the sentence model's vectors (from the file shipped with the knowledge
+        base and the cache; about 11 s a thousand phrasings in neither, see
         kb/semantic.py); with `latin`, the keys for Latin-typed Thai. Returns self."""
         if semantic:
-            self.matcher.prepare_semantic(VectorCache(self.vector_path))
+            shipped = shipped_path(self.kb.path) if self.kb.path else None
+            self.matcher.prepare_semantic(VectorCache(self.vector_path, shipped))
         if latin:
             self.matcher.prepare_latin()
         return self

@@ -654,11 +654,7 @@ class Matcher:
         if self._semantic is not None:
             return True
         model = semantic.embedder()
-        texts: list[str] = []
-        starts: list[int] = []
-        for e in self.kb:
-            starts.append(len(texts))
-            texts += [e.title, *e.questions, *e.learned]
+        texts, starts = self.phrasings()
         if model is None or len(texts) > semantic.UNIT_LIMIT:
             return False
         cache = cache or VectorCache(None)
@@ -666,6 +662,16 @@ class Matcher:
         cache.save()
         self._semantic = SemanticIndex(vectors, np.asarray(starts, dtype=np.intp), model)
         return True
+
+    def phrasings(self) -> tuple[list[str], list[int]]:
+        """What the sentence model embeds: every entry's title, questions and learned
+        phrasings, in matcher order, and where each entry's begin."""
+        texts: list[str] = []
+        starts: list[int] = []
+        for e in self.kb:
+            starts.append(len(texts))
+            texts += [e.title, *e.questions, *e.learned]
+        return texts, starts
 
     @property
     def semantic(self) -> bool:

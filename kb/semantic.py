@@ -117,30 +117,57 @@ _memory: dict[bytes, Vectors] = {}
 _memory_lock = threading.Lock()
 
 
+def _load(path: Path) -> bool:
+    """Adds a vector file's vectors to the process's memory; False if the file is broken."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vecs = data["keys"], data["vectors"]
+        if vecs.shape[1:] != (384,) or keys.shape != (len(vecs), _KEY_BYTES):
+            raise ValueError(f"unexpected shapes {keys.shape} and {vecs.shape}")
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring the vector cache %s (%s)", path, exc)
+        return False
+    with _memory_lock:
+        for k, v in zip(keys, vecs, strict=True):
+            _memory.setdefault(k.tobytes(), v.astype(np.float32))
+    return True
+
+
+def shipped_path(kb_path: str | Path) -> Path:
+    """Where the vectors shipped with a knowledge base live: in its folder (the loader reads
+    only YAML there), or beside a single-file knowledge base."""
+    p = Path(kb_path)
+    return p / "vectors.npz" if p.is_dir() else p.with_name(p.stem + ".vectors.npz")
+
+
+def missing(path: Path, texts: Sequence[str]) -> list[str]:
+    """The texts whose vectors a vector file lacks (all of them if it is absent or broken)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            have = {k.tobytes() for k in data["keys"]}
+    except (OSError, ValueError, KeyError):
+        have = set()
+    return [t for t in texts if _key(t) not in have]
+
+
 class VectorCache:
     """Phrasing vectors kept in one file beside the database, so that a restart embeds only
     phrasings it has not seen; the file holds those of the knowledge base last prepared.
     Written whole to a temporary file and renamed, so a crash never leaves half a cache; a
-    broken file is only ignored."""
+    broken file is only ignored.
 
-    def __init__(self, path: Path | None) -> None:
+    `shipped` is a read-only file of vectors that comes with the knowledge base (see
+    `shipped_path`): on a fresh install the first start embeds only what differs from it,
+    not the whole knowledge base (about ten seconds for the shipped one)."""
+
+    def __init__(self, path: Path | None, shipped: Path | None = None) -> None:
         self.path = path
         self._dirty = False
         self._used: dict[bytes, None] = {}  # what this knowledge base asked for, in order
-        if path is None or not path.exists():
-            return
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                keys, vecs = data["keys"], data["vectors"]
-            if vecs.shape[1:] != (384,) or keys.shape != (len(vecs), _KEY_BYTES):
-                raise ValueError(f"unexpected shapes {keys.shape} and {vecs.shape}")
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("ignoring the vector cache %s (%s): it will be rebuilt", path, exc)
-            self._dirty = True
-            return
-        with _memory_lock:
-            for k, v in zip(keys, vecs, strict=True):
-                _memory.setdefault(k.tobytes(), v.astype(np.float32))
+        if shipped is not None and shipped != path and shipped.exists():
+            _load(shipped)
+        if path is not None and path.exists() and not _load(path):
+            self._dirty = True  # broken: written anew on save
 
     def vectors(self, texts: Sequence[str], model: Embedder) -> Vectors:
         keys = [_key(t) for t in texts]
@@ -160,8 +187,9 @@ class VectorCache:
                 return np.zeros((0, 384), dtype=np.float32)
             return np.stack([_memory[k] for k in keys])
 
-    def save(self) -> None:
-        if self.path is None or not self._dirty:
+    def save(self, force: bool = False) -> None:
+        """Writes the vectors this knowledge base used, if any were new (or `force`)."""
+        if self.path is None or not (self._dirty or force):
             return
         # Only the phrasings in use: edited and deleted ones do not pile up in the file.
         used = [k for k in self._used if k in _memory]

@@ -4,6 +4,7 @@ resumes, nobody is skipped, and nobody gets it twice beyond the few messages in 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 from bot.localapi import LocalBotApi, SentMessage
 from bot.store import Store
 from bot.subscriptions import Subscriptions
-from tests.conftest import ADMIN_ID, spawn_bot
+from tests.conftest import ADMIN_ID, ROOT, spawn_bot
 
 RESIDENTS = list(range(70001, 70501))
 ANNOUNCEMENT = "ประกาศ: ตลาดนัดผักปลอดสารพิษ วันเสาร์นี้ 08.00 น. ค่ะ"
@@ -61,11 +62,17 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
             before = sum(received(server, u) > 0 for u in RESIDENTS)
             assert 200 <= before < len(RESIDENTS), "the kill did not land half-way"
 
-            # A slow start must not lose the resume: without the sentence model's cached
-            # vectors, start-up takes seconds, and a job more than 1 s late used to be dropped.
+            # A slow start must not lose the resume: with none of the sentence model's
+            # vectors at hand (the knowledge base copied without the file shipped with it,
+            # no cache), start-up takes seconds, and a job more than 1 s late used to be
+            # dropped.
             (tmp_path / "vectors.npz").unlink(missing_ok=True)
+            bare_kb = tmp_path / "kb"
+            bare_kb.mkdir()
+            for part in (ROOT / "data" / "kb").glob("*.yaml"):
+                shutil.copy(part, bare_kb)
             bot = await spawn_bot(
-                server, tmp_path, BOT_ADMIN_IDS=str(ADMIN_ID)
+                server, tmp_path, BOT_ADMIN_IDS=str(ADMIN_ID), BOT_KB_PATH=str(bare_kb)
             )  # resumes the unfinished broadcast
             summary = await server.wait_for_message(
                 ADMIN_ID, timeout=90, predicate=lambda m: m.text.startswith("✅ ประกาศ")

@@ -101,3 +101,58 @@ def test_skipping_the_model_never_changes_an_outcome(knowledge: Knowledge) -> No
     assert (
         sum(a.ranked != b.ranked for a, b in zip(skipped, asked, strict=True)) > len(questions) / 3
     )
+
+
+def test_the_shipped_vectors_cover_the_shipped_knowledge_base(knowledge: Knowledge) -> None:
+    # Without them a fresh install spends its first start (about ten seconds) embedding the
+    # knowledge base; after editing data/kb, `python -m bot vectors` writes them again.
+    texts, _ = knowledge.matcher.phrasings()
+    lacking = semantic.missing(semantic.shipped_path(ROOT / "data" / "kb"), texts)
+    assert not lacking, f"run `python -m bot vectors`: no vectors for {lacking[:3]}"
+
+
+class _CountingModel:
+    """Stands in for the engine where the test must see what would be embedded."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def many(self, texts: list[str]) -> np.ndarray:
+        self.embedded += texts
+        rng = np.random.default_rng(len(self.embedded))
+        vecs = rng.normal(size=(len(texts), 384)).astype(np.float32)
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def test_a_fresh_install_embeds_only_what_the_shipped_file_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped, runtime = tmp_path / "kb.vectors.npz", tmp_path / "vectors.npz"
+    texts = [f"วลีทดสอบไฟล์ที่มากับฐานความรู้ {i}" for i in range(3)]
+    writer = semantic.VectorCache(shipped)
+    first = writer.vectors(texts[:2], _CountingModel())  # type: ignore[arg-type]
+    writer.save()
+    monkeypatch.setattr(semantic, "_memory", {})  # a new process: only the files remain
+
+    model = _CountingModel()
+    cache = semantic.VectorCache(runtime, shipped)
+    got = cache.vectors(texts, model)  # type: ignore[arg-type]
+    assert model.embedded == texts[2:]
+    assert np.array_equal(got[:2], first)
+    cache.save()
+    # The cache beside the database holds the whole knowledge base; the shipped file is
+    # only read.
+    assert semantic.missing(runtime, texts) == []
+    assert semantic.missing(shipped, texts) == texts[2:]
+
+
+def test_the_vectors_command_writes_the_shipped_file(tmp_path: Path) -> None:
+    from tests.test_cli import run_cli
+
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(SMALL_KB, encoding="utf-8")
+    done = run_cli("vectors", "--kb", str(kb))
+    assert done.returncode == 0, done.stderr
+    assert "vectors of 4 phrasings" in done.stdout
+    texts, _ = Knowledge.load(kb, ROOT / "data" / "lexicon.yaml", BANGKOK).matcher.phrasings()
+    assert semantic.missing(tmp_path / "kb.vectors.npz", texts) == []
