@@ -665,7 +665,7 @@ class Matcher:
 
     def phrasings(self) -> tuple[list[str], list[int]]:
         """What the sentence model embeds: every entry's title, questions and learned
-        phrasings, in matcher order, and where each entry's begin."""
+        phrasings, in matcher order, and where each entry's phrasings begin."""
         texts: list[str] = []
         starts: list[int] = []
         for e in self.kb:
