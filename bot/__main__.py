@@ -39,9 +39,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _knowledge(settings: Settings) -> Knowledge:
-    return Knowledge.load(
-        settings.kb_path, settings.lexicon_path, settings.tz, vector_path=settings.vector_path
-    )
+    return Knowledge.load(settings.kb_path, settings.lexicon_path, settings.tz)
 
 
 def _ready(args: argparse.Namespace) -> Knowledge:
@@ -50,7 +48,7 @@ def _ready(args: argparse.Namespace) -> Knowledge:
     settings = _settings(args)
     knowledge = _knowledge(settings)
     if settings.semantic and not args.lexical:
-        knowledge.prepare(latin=False)
+        knowledge.prepare(latin=False, vector_cache=settings.vector_path)
     return knowledge
 
 

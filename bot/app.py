@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,7 @@ class Services:
         """Load the knowledge base again (in a thread: building the tokenizer takes a while);
         raises KBError or LexiconError and keeps the current one if the files are invalid."""
         s = self.settings
-        fresh = await asyncio.to_thread(
-            Knowledge.load, s.kb_path, s.lexicon_path, s.tz, vector_path=s.vector_path
-        )
+        fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
         await self._swap(fresh)
 
     async def refresh_learned(self) -> None:
@@ -96,9 +94,10 @@ class Services:
     async def _swap(self, knowledge: Knowledge) -> None:
         """Index `knowledge` with the learned phrasings, fully, then put it in service.
         In a thread, like the load: residents keep getting answers while the index builds."""
+        s = self.settings
         learned = await self.r.learned.by_entry()
         ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await asyncio.to_thread(ready.prepare, semantic=self.settings.semantic)
+        await asyncio.to_thread(ready.prepare, semantic=s.semantic, vector_cache=s.vector_path)
         self.knowledge = ready
 
 
@@ -155,20 +154,21 @@ async def set_admin_commands(bot: Bot, admin_id: int) -> None:
 
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(app)
-    svc.repos = await Repos.open(svc.settings.db_path)
-    knowledge = replace(svc.knowledge, vector_path=svc.settings.vector_path)
-    knowledge = knowledge.with_learned(await svc.r.learned.by_entry())
+    s = svc.settings
+    svc.repos = await Repos.open(s.db_path)
+    knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
     # The sentence model's vectors before the first question, so an answer never depends on
-    # how far a warm-up got: a fraction of a second from the cache, seconds on a first start.
+    # how far a warm-up got: a fraction of a second from the files, seconds for each
+    # thousand phrasings in neither.
     svc.knowledge = await asyncio.to_thread(
-        knowledge.prepare, latin=False, semantic=svc.settings.semantic
+        knowledge.prepare, latin=False, semantic=s.semantic, vector_cache=s.vector_path
     )
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
     # Our own task, not app.create_task: the application is not running yet in post_init.
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     # Organisers see their commands too; everyone else never sees them.
-    for admin in sorted(svc.settings.admin_ids):
+    for admin in sorted(s.admin_ids):
         await set_admin_commands(app.bot, admin)
     log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 

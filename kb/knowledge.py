@@ -18,7 +18,6 @@ from kb.thai import ThaiText, load_lexicon
 class Knowledge:
     kb: KnowledgeBase
     matcher: Matcher
-    vector_path: Path | None = None  # the sentence model's cache (kb/semantic.py)
 
     @classmethod
     def load(
@@ -27,13 +26,12 @@ class Knowledge:
         lexicon_path: str | Path,
         tz: tzinfo,
         thresholds: Thresholds | None = None,
-        vector_path: Path | None = None,
     ) -> Knowledge:
         kb = load_kb(kb_path, tz)
         lexicon = load_lexicon(lexicon_path)
         # Keywords are the knowledge base's own terms: segment them as whole words.
         terms = [k for e in kb for k in e.keywords]
-        return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds), vector_path)
+        return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds))
 
     def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
         """The same knowledge base with residents' approved phrasings indexed too (the
@@ -44,16 +42,18 @@ class Knowledge:
             return self
         entries = tuple(replace(e, learned=learned.get(e.id, ())) for e in self.kb)
         kb = KnowledgeBase(entries, self.kb.path)
-        return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t), self.vector_path)
+        return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))
 
-    def prepare(self, latin: bool = True, semantic: bool = True) -> Knowledge:
+    def prepare(
+        self, latin: bool = True, semantic: bool = True, vector_cache: Path | None = None
+    ) -> Knowledge:
         """What questions need, built now rather than on a resident's question: with
         `semantic`, the sentence model's vectors (from the file shipped with the knowledge
-        base and the cache; about 11 s a thousand phrasings in neither, see
+        base and the `vector_cache` file; about 11 s a thousand phrasings in neither, see
         kb/semantic.py); with `latin`, the keys for Latin-typed Thai. Returns self."""
         if semantic:
             shipped = shipped_path(self.kb.path) if self.kb.path else None
-            self.matcher.prepare_semantic(VectorCache(self.vector_path, shipped))
+            self.matcher.prepare_semantic(VectorCache(vector_cache, shipped))
         if latin:
             self.matcher.prepare_latin()
         return self

@@ -648,9 +648,9 @@ class Matcher:
     def prepare_semantic(self, cache: VectorCache | None = None) -> bool:
         """Embed every phrasing (title, questions, learned) with the sentence model, from
         `cache` where it has them, and from then on blend its similarity into the scores.
-        Slow on a cold cache (about 6 ms a phrasing), so the bot calls it in a thread and
-        answers lexically until it is done. Returns whether the model is in use: not where
-        the engine cannot run, nor above semantic.UNIT_LIMIT phrasings."""
+        About 11 ms a phrasing not in the cache, so the bot calls it in a thread, before
+        its first question. Returns whether the model is in use: not where the engine
+        cannot run, nor above semantic.UNIT_LIMIT phrasings."""
         if self._semantic is not None:
             return True
         model = semantic.embedder()

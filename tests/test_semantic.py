@@ -31,15 +31,15 @@ entries:
 """
 
 
-def _small(tmp_path: Path, cache: Path | None) -> Knowledge:
+def _small(tmp_path: Path) -> Knowledge:
     path = tmp_path / "kb.yaml"
     path.write_text(SMALL_KB, encoding="utf-8")
-    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK, vector_path=cache)
+    return Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK)
 
 
 def test_vectors_are_cached_beside_the_database(tmp_path: Path) -> None:
     cache = tmp_path / "vectors.npz"
-    k = _small(tmp_path, cache).prepare(latin=False)
+    k = _small(tmp_path).prepare(latin=False, vector_cache=cache)
     assert k.matcher.semantic
     with np.load(cache) as data:
         keys, vectors = data["keys"], data["vectors"]
@@ -47,7 +47,7 @@ def test_vectors_are_cached_beside_the_database(tmp_path: Path) -> None:
     assert keys.shape == (4, 12)
     assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
     # A restart reads them back and answers exactly as before.
-    again = _small(tmp_path, cache).prepare(latin=False)
+    again = _small(tmp_path).prepare(latin=False, vector_cache=cache)
     q = "ปลูกผักไร้สารเคมีเรียนได้ที่ไหน"
     assert again.matcher.match(q).ranked == k.matcher.match(q).ranked
 
@@ -56,7 +56,7 @@ def test_a_broken_cache_file_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptur
     cache = tmp_path / "vectors.npz"
     cache.write_bytes(b"not a numpy file")
     with caplog.at_level(logging.WARNING):
-        k = _small(tmp_path, cache).prepare(latin=False)
+        k = _small(tmp_path).prepare(latin=False, vector_cache=cache)
     assert k.matcher.semantic
     assert "ignoring the vector cache" in caplog.text
     with np.load(cache) as data:  # written again, whole
@@ -67,8 +67,8 @@ def test_the_model_lifts_a_paraphrase_over_the_line(tmp_path: Path) -> None:
     # "Seats all gone, can I wait?" shares only ที่นั่ง with its entry: too little for the
     # lexical matcher to answer, enough with the sentence model's judgement of the whole.
     q = "ที่นั่งหมดแล้วรอได้ไหม"
-    lexical = _small(tmp_path, None).matcher.match(q)
-    blended = _small(tmp_path, None).prepare(latin=False).matcher.match(q)
+    lexical = _small(tmp_path).matcher.match(q)
+    blended = _small(tmp_path).prepare(latin=False).matcher.match(q)
     assert lexical.answer_id is None and lexical.ranked[0].entry_id == "full"
     assert blended.answer_id == "full"
 
@@ -77,7 +77,7 @@ def test_too_many_phrasings_stay_lexical(tmp_path: Path, monkeypatch: pytest.Mon
     # Embedding costs about 6 ms a phrasing: a very large knowledge base is not embedded at
     # all (start-up would take minutes), it is answered lexically.
     monkeypatch.setattr(semantic, "UNIT_LIMIT", 3)
-    k = _small(tmp_path, None).prepare(latin=False)
+    k = _small(tmp_path).prepare(latin=False)
     assert not k.matcher.semantic
     assert k.matcher.match("เรียนปลูกผักอินทรีย์ที่ไหน").answer_id == "veg"
 
