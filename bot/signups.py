@@ -8,6 +8,8 @@ both take the last seat, and a crash leaves either the whole sign-up or none of 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -17,6 +19,31 @@ from typing import Any
 import aiosqlite
 
 from bot.store import Store, _ts, utcnow
+
+# Names: what a resident typed, or their Telegram profile name, before it is stored.
+NAME_MIN, NAME_MAX = 2, 100
+# Invisible characters a name made of "nothing" is written with (zero-width space, joiners,
+# the word joiner, the BOM, the soft hyphen): removed before the name is judged.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_LINK = re.compile(
+    r"https?://|www\.|t\.me/|telegram\.(me|dog)/|@[a-z0-9_]{4,}"
+    r"|\b[a-z0-9-]+\.(com|net|org|info|io|me|co|th|ly|xyz|app|link|bot)\b",
+    re.I,
+)
+
+
+def clean_name(text: str) -> str:
+    """The name as it will be stored: invisible characters gone, whitespace single."""
+    return " ".join(_INVISIBLE.sub("", text).split())
+
+
+def name_ok(text: str) -> bool:
+    """2-100 characters, at least two letters (Thai or any script: not emoji, digits or
+    marks alone), no link or @username (the profile name is chosen by anyone, scammers too)."""
+    name = clean_name(text)
+    letters = sum(unicodedata.category(c).startswith("L") for c in name)
+    return NAME_MIN <= len(name) <= NAME_MAX and letters >= 2 and not _LINK.search(name)
+
 
 # Seats still offered for an entry: None = no limit; 0 when the entry is gone or over.
 CapacityOf = Callable[[str], int | None]
@@ -77,6 +104,28 @@ class Flow:
     updated_at: datetime
 
 
+class NoticeKind(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A reply that carries a commitment, waiting in the outbox until Telegram accepts it."""
+
+    id: int
+    kind: NoticeKind
+    signup: Signup
+    message_id: int | None  # the tapped message to replace, or None for a new message
+    attempts: int
+
+
+# A notice Telegram keeps refusing for reasons other than a blocked bot (a chat that is gone)
+# is given up after this many attempts rather than retried for ever.
+NOTICE_ATTEMPTS = 10
+
 _SIGNUP_COLUMNS = "id, entry_id, entry_title, user_id, people, status, created_at, cancelled_at"
 
 
@@ -97,6 +146,9 @@ def _signup(row: aiosqlite.Row, position: int | None = None) -> Signup:
 class Signups:
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Notices being sent right now: the periodic round and a handler never send the same
+        # one at once (one process owns the database).
+        self._sending: set[int] = set()
 
     # ------------------------------------------------------------------ people
     async def person(self, user_id: int) -> Person | None:
@@ -115,8 +167,12 @@ class Signups:
         entry_title: str,
         capacity: int | None,
         people: int = 1,
+        message_id: int | None = None,
     ) -> SignupOutcome:
-        """Save the resident's details (they consented) and take a seat or a waiting place."""
+        """Save the resident's details (they consented) and take a seat or a waiting place.
+
+        The reply (confirmed or waitlisted) is queued in the outbox in the same transaction;
+        `message_id` is the tapped message it should replace, if any."""
         now = _ts(utcnow())
         async with self.store.transaction() as db:
             await db.execute(
@@ -153,6 +209,8 @@ class Signups:
             await cur.close()
             assert row is not None
             position = await self._position(db, row)
+            kind = NoticeKind.CONFIRMED if status is Status.CONFIRMED else NoticeKind.WAITLISTED
+            await self._queue(db, row["id"], kind, now, message_id)
         result = Result.CONFIRMED if status is Status.CONFIRMED else Result.WAITLISTED
         return SignupOutcome(result, _signup(row, position))
 
@@ -234,15 +292,24 @@ class Signups:
 
     # ------------------------------------------------------------------ cancelling
     async def cancel(
-        self, signup_id: int, user_id: int, capacity_of: CapacityOf
+        self,
+        signup_id: int,
+        user_id: int,
+        capacity_of: CapacityOf,
+        message_id: int | None = None,
     ) -> tuple[Signup | None, list[Signup]]:
         """Cancel the resident's own sign-up; returns it and whoever got its seat.
 
-        None when it is not theirs or already cancelled (an old or forged button)."""
+        A sign-up of theirs already cancelled is returned as it is, with nobody promoted (a
+        second tap on "yes, cancel" changes nothing and still says cancelled); None when it is
+        not theirs (an old or forged button). With `message_id` (the tapped message) the
+        reply "cancelled" is queued in the outbox in the same transaction."""
         now = _ts(utcnow())
         async with self.store.transaction() as db:
+            # Replies not yet sent about this sign-up no longer hold.
+            await db.execute("DELETE FROM outbox WHERE signup_id = ?", (signup_id,))
             cur = await db.execute(
-                "UPDATE signups SET status = 'cancelled', cancelled_at = ?, notify = 0"
+                "UPDATE signups SET status = 'cancelled', cancelled_at = ?"
                 " WHERE id = ? AND user_id = ? AND status != 'cancelled'"
                 " RETURNING " + _SIGNUP_COLUMNS,
                 (now, signup_id, user_id),
@@ -250,7 +317,14 @@ class Signups:
             row = await cur.fetchone()
             await cur.close()
             if row is None:
-                return None, []
+                async with db.execute(
+                    f"SELECT {_SIGNUP_COLUMNS} FROM signups WHERE id = ? AND user_id = ?",
+                    (signup_id, user_id),
+                ) as found:
+                    done = await found.fetchone()
+                return (_signup(done) if done is not None else None), []
+            if message_id is not None:
+                await self._queue(db, row["id"], NoticeKind.CANCELLED, now, message_id)
             promoted = await self._promote(db, row["entry_id"], capacity_of(row["entry_id"]), now)
         return _signup(row), promoted
 
@@ -277,9 +351,10 @@ class Signups:
             if free is not None and row["people"] > free:
                 break  # strictly first come, first served: nobody is skipped for a smaller party
             await db.execute(
-                "UPDATE signups SET status = 'confirmed', promoted_at = ?, notify = 1 WHERE id = ?",
+                "UPDATE signups SET status = 'confirmed', promoted_at = ? WHERE id = ?",
                 (now, row["id"]),
             )
+            await Signups._queue(db, row["id"], NoticeKind.PROMOTED, now)
             if free is not None:
                 free -= row["people"]
             promoted.append(replace(_signup(row), status=Status.CONFIRMED))
@@ -300,18 +375,81 @@ class Signups:
         )
         return [r["entry_id"] for r in rows]
 
-    # ------------------------------------------------------------------ promotions to tell
-    async def unnotified(self) -> list[Signup]:
-        """Promotions not yet told to the resident (e.g. the bot stopped in between)."""
-        rows = await self.store.query(
-            f"SELECT {_SIGNUP_COLUMNS} FROM signups WHERE notify = 1 AND status = 'confirmed'"
-            " ORDER BY id"
+    # ------------------------------------------------------------------ the outbox
+    @staticmethod
+    async def _queue(
+        db: aiosqlite.Connection,
+        signup_id: int,
+        kind: NoticeKind,
+        now: str,
+        message_id: int | None = None,
+    ) -> None:
+        """Queue a reply inside the caller's transaction: the change and its notice together."""
+        await db.execute(
+            "INSERT INTO outbox (signup_id, kind, message_id, created_at) VALUES (?, ?, ?, ?)",
+            (signup_id, kind.value, message_id, now),
         )
-        return [_signup(r) for r in rows]
 
-    async def mark_notified(self, signup_id: int) -> None:
+    async def notices(
+        self, user_id: int | None = None, signup_ids: Sequence[int] | None = None
+    ) -> list[Notice]:
+        """Replies not yet accepted by Telegram, oldest first (all, one resident's, or those
+        about some sign-ups)."""
+        where = ""
+        args: tuple[object, ...] = ()
+        if user_id is not None:
+            where, args = " WHERE s.user_id = ?", (user_id,)
+        elif signup_ids is not None:
+            if not signup_ids:
+                return []
+            where = f" WHERE o.signup_id IN ({','.join('?' * len(signup_ids))})"
+            args = tuple(signup_ids)
+        rows = await self.store.query(
+            "SELECT o.id AS notice_id, o.kind, o.message_id, o.attempts,"
+            f" {', '.join('s.' + c for c in _SIGNUP_COLUMNS.split(', '))},"
+            " (SELECT COUNT(*) FROM signups w WHERE w.entry_id = s.entry_id"
+            "   AND w.status = 'waitlist' AND w.id <= s.id) AS pos"
+            f" FROM outbox o JOIN signups s ON s.id = o.signup_id{where} ORDER BY o.id",
+            args,
+        )
+        return [
+            Notice(
+                r["notice_id"],
+                NoticeKind(r["kind"]),
+                _signup(r, r["pos"] if r["status"] == Status.WAITLIST else None),
+                r["message_id"],
+                r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def claim(self, notice_id: int) -> bool:
+        """True if the notice is still queued and nobody in this process is sending it; it is
+        then ours until `release`. (Read after claiming: a notice listed a moment ago may
+        have been sent and removed by a handler since.)"""
+        if notice_id in self._sending:
+            return False
+        self._sending.add(notice_id)
+        rows = await self.store.query("SELECT 1 FROM outbox WHERE id = ?", (notice_id,))
+        if not rows:
+            self._sending.discard(notice_id)
+        return bool(rows)
+
+    def release(self, notice_id: int) -> None:
+        self._sending.discard(notice_id)
+
+    async def notice_sent(self, notice_id: int) -> None:
+        """Telegram accepted it (or it no longer needs saying): it leaves the outbox."""
         async with self.store.transaction() as db:
-            await db.execute("UPDATE signups SET notify = 0 WHERE id = ?", (signup_id,))
+            await db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
+
+    async def notice_failed(self, notice_id: int) -> None:
+        """Not delivered this time; kept for the next round, up to NOTICE_ATTEMPTS."""
+        async with self.store.transaction() as db:
+            await db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (notice_id,))
+            await db.execute(
+                "DELETE FROM outbox WHERE id = ? AND attempts >= ?", (notice_id, NOTICE_ATTEMPTS)
+            )
 
     # ------------------------------------------------------------------ PDPA
     async def forget(self, user_id: int, capacity_of: CapacityOf) -> Forgotten:

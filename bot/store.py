@@ -122,6 +122,27 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (entry_id, phrasing)
         )""",
     ],
+    [
+        # Replies that carry a commitment (confirmed, waitlisted, promoted, cancelled), written
+        # in the same transaction as the change and deleted once Telegram accepts them, so a
+        # crash in between is told after the restart. No text or user id here: the message is
+        # rendered from the sign-up when sent, and erasing the sign-up erases its notices.
+        """CREATE TABLE outbox (
+            id          INTEGER PRIMARY KEY,
+            signup_id   INTEGER NOT NULL REFERENCES signups (id) ON DELETE CASCADE,
+            kind        TEXT NOT NULL
+                        CHECK (kind IN ('confirmed', 'waitlisted', 'promoted', 'cancelled')),
+            message_id  INTEGER,  -- the tapped message to replace; NULL: a new message
+            created_at  TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX outbox_by_signup ON outbox (signup_id)",
+        # Promotions not yet told move here; signups.notify is no longer used.
+        """INSERT INTO outbox (signup_id, kind, created_at)
+            SELECT id, 'promoted', COALESCE(promoted_at, created_at) FROM signups
+            WHERE notify = 1 AND status = 'confirmed'""",
+        "UPDATE signups SET notify = 0 WHERE notify = 1",
+    ],
 ]
 
 

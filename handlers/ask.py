@@ -106,7 +106,9 @@ async def ask_not_text(update: Update, context: Context) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edited question was answered (and stored) when first sent, so
+    # answering the edit would answer it twice. A resident who wants a new answer asks again.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask_message))
     app.add_handler(CallbackQueryHandler(ask_suggestion_button, pattern=cb_pattern("s")))
     app.add_handler(CallbackQueryHandler(ask_none_button, pattern=cb_pattern("n")))

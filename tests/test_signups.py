@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.phone import display_phone, normalize_phone
-from bot.signups import Result, Signups, Status
+from bot.signups import NoticeKind, Result, Signups, Status, name_ok
 from bot.store import Store
 
 
@@ -90,13 +90,64 @@ async def test_cancel_promotes_first_in_line_and_is_told_once(repo: Signups) -> 
     assert cancelled is not None and cancelled.status is Status.CANCELLED
     assert [p.user_id for p in promoted] == [3]
     assert [s.position for s in await repo.of_user(4)] == [1]
-    assert [s.user_id for s in await repo.unnotified()] == [3]
-    await repo.mark_notified(promoted[0].id)
-    assert await repo.unnotified() == []
-    # Not theirs, or already cancelled: nothing happens.
-    assert await repo.cancel(first.id, 1, cap) == (None, [])
+    told = [n for n in await repo.notices() if n.kind is NoticeKind.PROMOTED]
+    assert [n.signup.user_id for n in told] == [3]
+    await repo.notice_sent(told[0].id)
+    assert [n for n in await repo.notices() if n.kind is NoticeKind.PROMOTED] == []
+    # Already cancelled (a second tap): still cancelled, and nobody is promoted again.
+    again, more = await repo.cancel(first.id, 1, cap)
+    assert again is not None and again.status is Status.CANCELLED and more == []
+    # Not theirs: nothing happens.
     other = (await repo.of_user(2))[0]
     assert await repo.cancel(other.id, 99, cap) == (None, [])
+    assert (await repo.of_user(2))[0].status is Status.CONFIRMED
+
+
+async def test_commitments_are_queued_with_the_change(repo: Signups) -> None:
+    """Every reply that carries a commitment is in the outbox from the same transaction as
+    the change; a cancellation drops what no longer holds; erasure takes the notices too."""
+    a = (await join(repo, 1, capacity=1)).signup
+    await join(repo, 2, capacity=1)
+    queued = await repo.notices()
+    assert [(n.kind, n.signup.user_id) for n in queued] == [
+        (NoticeKind.CONFIRMED, 1),
+        (NoticeKind.WAITLISTED, 2),
+    ]
+    assert queued[1].signup.position == 1
+    await repo.cancel(a.id, 1, lambda _: 1, message_id=77)
+    # Resident 1's unsent "confirmed" is gone, "cancelled" replaces the tapped message; the
+    # waiting resident is now promoted (the "waitlisted" notice is still there but renders as
+    # nothing: it no longer holds).
+    kinds = [(n.kind, n.signup.user_id, n.message_id) for n in await repo.notices()]
+    assert (NoticeKind.CANCELLED, 1, 77) in kinds and (NoticeKind.PROMOTED, 2, None) in kinds
+    assert (NoticeKind.CONFIRMED, 1, None) not in kinds
+    first_id = (await repo.notices())[0].id
+    assert await repo.claim(first_id)
+    assert not await repo.claim(first_id)  # one sender at a time
+    repo.release(first_id)
+    await repo.notice_sent(first_id)
+    assert not await repo.claim(first_id)  # sent: nothing left to claim
+    await repo.forget(2, unlimited)
+    assert {n.signup.user_id for n in await repo.notices()} == {1}
+    for n in await repo.notices():
+        await repo.notice_failed(n.id)
+    assert all(n.attempts == 1 for n in await repo.notices())
+
+
+@pytest.mark.parametrize(
+    "name", ["สมศรี ใจดี", "บุญมี มีสุข", "John Smith", "นาย ก.", "ab", "สม\u200bศรี"]
+)
+def test_names_accepted(name: str) -> None:
+    assert name_ok(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ก", "\u200b", "\u200b\u200b\u200b", "😀😀😀", "t.me/scam_bot", "https://x.co", "@scam_helper",
+     "free-money.com", "x" * 101, "12345", "  "],
+)  # fmt: skip
+def test_names_refused(name: str) -> None:
+    assert not name_ok(name)
 
 
 async def test_waiting_list_is_strictly_first_come_first_served(repo: Signups) -> None:
