@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.learned import Learned
 from bot.ratelimit import TelegramRateLimiter
 from bot.reminders import Reminders
+from bot.request import RetryingRequest
 from bot.signups import Signups
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -217,6 +218,10 @@ def build_application(
                 per_second=settings.rate_limit, chat_interval=1.0 if settings.pace_chats else 0.0
             )
         )
+        # Transient failures (5xx, dropped connections) are retried where that is safe,
+        # start-up calls and getUpdates included.
+        .request(RetryingRequest(connection_pool_size=256))
+        .get_updates_request(RetryingRequest(connection_pool_size=1))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

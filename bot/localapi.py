@@ -32,6 +32,7 @@ import json
 import logging
 import math
 import mimetypes
+import random
 import re
 import secrets
 import struct
@@ -47,7 +48,9 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import web
 
 __all__ = [
+    "DROPPED",
     "ApiCall",
+    "FaultPlan",
     "FloodLimits",
     "HtmlParseError",
     "LocalBotApi",
@@ -153,7 +156,8 @@ class Rejection(NamedTuple):
 
 
 class ApiCall(NamedTuple):
-    """One API call the bot made (getUpdates excluded); ``error_code`` is None on success."""
+    """One API call the bot made (getUpdates excluded); ``error_code`` is None on success,
+    ``DROPPED`` when the connection was closed without an answer (see FaultPlan)."""
 
     method: str
     params: JSON
@@ -1011,6 +1015,31 @@ class _Fault:
     retry_after: int | None
 
 
+#: The error code recorded for a call whose connection was dropped without an HTTP answer.
+DROPPED = 0
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Random transient failures, as Telegram's front servers produce them now and then.
+
+    Each call (getUpdates included) independently gets, with probability ``error_rate``, a
+    5xx answer (502, 503 or 504) without being carried out, or with ``drop_rate`` a closed
+    connection and no HTTP answer at all -- after carrying it out with probability
+    ``drop_after``, else before, which the bot cannot tell apart. ``calls`` limits the plan
+    to the next that many calls (a bot's start-up), ``methods`` to some methods. Seeded, one
+    sequence per method: the same calls of a method always meet the same faults.
+    """
+
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    seed: int = 0
+    calls: int | None = None
+    methods: frozenset[str] | None = None
+    drop_after: float = 0.5
+    statuses: tuple[int, ...] = (502, 503, 504)
+
+
 Handler = Callable[[_Params], Awaitable[object]]
 MessageHook = Callable[[SentMessage], Awaitable[None] | None]
 
@@ -1075,7 +1104,8 @@ class LocalBotApi:
         self.rejected: list[Rejection] = []
         #: Every 429 given by the flood limits.
         self.rate_limited: list[Rejection] = []
-        #: Failures produced by fail_next().
+        #: Failures produced by fail_next() and inject_faults(), dropped connections included
+        #: (error_code DROPPED; the description says whether the call was carried out).
         self.injected_failures: list[Rejection] = []
         #: Every API call except getUpdates, in order.
         self.calls: list[ApiCall] = []
@@ -1096,6 +1126,9 @@ class LocalBotApi:
         self._menu_buttons: dict[int | None, JSON] = {}
         self._files: dict[str, SentFile] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._plan: FaultPlan | None = None
+        self._plan_rngs: dict[str, random.Random] = {}
+        self._plan_left: int | None = None
         self._global_bucket = (
             _TokenBucket(self._flood.global_burst, self._flood.global_per_second)
             if self._flood
@@ -1475,12 +1508,15 @@ class LocalBotApi:
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail with ``status``.
 
-        A 429 gets ``parameters.retry_after`` (default 1) as Telegram sends it.
+        A 429 gets ``parameters.retry_after`` (default 1) as Telegram sends it; ``DROPPED``
+        closes the connection without an answer (before carrying the call out).
         """
         key = method.lower()
         if key not in self._methods:
             raise ValueError(f"LocalBotApi does not implement {method!r}")
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
+        if status == DROPPED:
+            description = "connection dropped before carrying it out"
+        elif status == HTTPStatus.TOO_MANY_REQUESTS:
             retry_after = retry_after or 1
             description = description or f"Too Many Requests: retry after {retry_after}"
         elif description is None:
@@ -1490,6 +1526,59 @@ class LocalBotApi:
                 description = f"Error {status}"
         fault = _Fault(status, description, retry_after)
         self._faults.setdefault(key, deque()).extend([fault] * count)
+
+    def inject_faults(
+        self,
+        error_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        *,
+        seed: int = 0,
+        calls: int | None = None,
+        methods: set[str] | frozenset[str] | None = None,
+        drop_after: float = 0.5,
+    ) -> FaultPlan:
+        """Fail a share of calls from now on (see FaultPlan); no rates clear the plan."""
+        if not (0 <= error_rate and 0 <= drop_rate and error_rate + drop_rate <= 1):
+            raise ValueError("fault rates must be shares of calls that add up to at most 1")
+        wanted = None
+        if methods is not None:
+            wanted = frozenset(m.lower() for m in methods)
+            unknown = wanted - self._methods.keys()
+            if unknown:
+                raise ValueError(f"LocalBotApi does not implement {sorted(unknown)}")
+        plan = FaultPlan(error_rate, drop_rate, seed, calls, wanted, drop_after)
+        self._plan = plan if error_rate or drop_rate else None
+        self._plan_rngs = {}
+        self._plan_left = calls
+        return plan
+
+    def _plan_rng(self, key: str) -> random.Random:
+        # One sequence per method: which getUpdates meets a fault depends on timing, and
+        # must not change which sendMessage does.
+        rng = self._plan_rngs.get(key)
+        if rng is None:
+            seed = self._plan.seed if self._plan else 0
+            rng = self._plan_rngs[key] = random.Random(f"{seed}:{key}")
+        return rng
+
+    def _draw_fault(self, key: str) -> str | None:
+        """What happens to this call by the fault plan: "error", "drop-before",
+        "drop-after", or None (carried out normally)."""
+        plan = self._plan
+        if plan is None or (plan.methods is not None and key not in plan.methods):
+            return None
+        if self._plan_left is not None:
+            if self._plan_left <= 0:
+                self._plan = None
+                return None
+            self._plan_left -= 1
+        rng = self._plan_rng(key)
+        draw = rng.random()
+        if draw < plan.error_rate:
+            return "error"
+        if draw < plan.error_rate + plan.drop_rate:
+            return "drop-after" if rng.random() < plan.drop_after else "drop-before"
+        return None
 
     # ------------------------------------------------------------------ internals: plumbing
 
@@ -1566,6 +1655,8 @@ class LocalBotApi:
             self._touch()
         params = _Params({})
         error: ApiError | None = None
+        drop: str | None = None
+        gateway_error = 0
         try:
             self._check_token(request.match_info["token"])
             handler = self._methods.get(key)
@@ -1573,11 +1664,22 @@ class LocalBotApi:
                 raise ApiError(404, "Not Found")
             params = await _read_params(request)
             faults = self._faults.get(key)
-            if faults:
+            if faults and faults[0].status == DROPPED:
+                faults.popleft()
+                drop = "drop-before"
+            elif faults:
                 fault = faults.popleft()
                 raise ApiError(fault.status, fault.description, fault.retry_after, injected=True)
-            result = await handler(params)
+            else:
+                drop = self._draw_fault(key)
+            if drop == "error":
+                drop = None
+                statuses = self._plan.statuses if self._plan else (502,)
+                gateway_error = self._plan_rng(key).choice(statuses)
+            elif drop != "drop-before":
+                result = await handler(params)
         except ApiError as refused:
+            drop = None
             error = refused
             record = Rejection(method, error.code, error.description, params.for_record())
             if error.injected:
@@ -1592,6 +1694,29 @@ class LocalBotApi:
                 self._inflight -= 1
                 self._touch()
                 self._signal()
+        if drop is not None:
+            # No HTTP answer at all: the client sees the connection close, as when a
+            # connection breaks on the way to Telegram or back.
+            carried_out = "after" if drop == "drop-after" else "before"
+            record = Rejection(
+                method, DROPPED, f"connection dropped {carried_out} carrying it out",
+                params.for_record(),
+            )  # fmt: skip
+            self.injected_failures.append(record)
+            if not polling:
+                self.calls.append(ApiCall(method, params.for_record(), DROPPED))
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()
+        if gateway_error:
+            # Telegram's front servers answer these with their own HTML page, not JSON.
+            phrase = HTTPStatus(gateway_error).phrase
+            record = Rejection(method, gateway_error, phrase, params.for_record())
+            self.injected_failures.append(record)
+            if not polling:
+                self.calls.append(ApiCall(method, params.for_record(), gateway_error))
+            page = f"<html><head><title>{gateway_error} {phrase}</title></head></html>"
+            return web.Response(status=gateway_error, text=page, content_type="text/html")
         if not polling:
             code = error.code if error is not None else None
             self.calls.append(ApiCall(method, params.for_record(), code))
