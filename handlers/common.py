@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -156,10 +156,11 @@ async def show(
 
 async def acknowledge(query: CallbackQuery) -> None:
     """Stop the button's spinner. Telegram refuses answers to queries older than a few
-    seconds (taps delivered again after a restart): the tap itself must still be handled."""
+    seconds (taps delivered again after a restart), and a network failure can outlast the
+    retries: either way the tap itself must still be handled."""
     try:
         await query.answer()
-    except BadRequest as exc:
+    except (BadRequest, NetworkError) as exc:
         log.info("callback query not answered: %s", exc)
 
 

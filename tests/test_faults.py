@@ -283,3 +283,17 @@ async def test_run_as_a_process_stays_up_through_start_up_failures(tmp_path: Pat
                 bot.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(bot.wait(), 30) == 0  # stopped cleanly, not crashed
         assert server.rejected == []
+
+
+async def test_a_tap_is_handled_even_when_its_acknowledgement_never_gets_through(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    async with faulty_bot(tmp_path, signup_kb, lambda server: None) as env:
+        menu = await env.say(USER, "/start")
+        env.server.fail_next("answerCallbackQuery", status=502, count=5)  # every try fails
+        before = menu.edit_count
+        query_id = await env.server.press(USER, menu.message_id, menu.find_button(texts.BTN_EVENTS))
+        await wait_for_text(env.server, USER, "เสวนาพัฒนาเมือง", set())
+        assert menu.edit_count > before or len(env.server.messages(USER)) > 1
+        assert query_id not in env.server.callback_answers  # the spinner stopped on its own
+        assert error_messages(env.server, [USER]) == []
