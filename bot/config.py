@@ -44,6 +44,8 @@ class Settings:
     pace_chats: bool = True
     # The sentence model in the matcher (kb/semantic.py), where its engine can run.
     semantic: bool = True
+    # Residents' questions are deleted after this many days (PDPA: kept no longer than needed).
+    question_retention_days: int = 90
 
     @property
     def vector_path(self) -> Path:
@@ -123,6 +125,15 @@ class Settings:
         semantic_text = (get("BOT_SEMANTIC") or "1").lower()
         if semantic_text not in ("0", "1", "on", "off"):
             raise ConfigError(f"BOT_SEMANTIC must be 1 or 0 (got {semantic_text!r})")
+        retention_text = get("BOT_QUESTION_RETENTION_DAYS") or "90"
+        if not retention_text.isascii() or not retention_text.isdigit():
+            retention_text = "0"
+        retention = int(retention_text)
+        if not 1 <= retention <= 3650:
+            raise ConfigError(
+                "BOT_QUESTION_RETENTION_DAYS must be whole days, 1 to 3650"
+                f" (got {get('BOT_QUESTION_RETENTION_DAYS')!r})"
+            )
         defaults = cls()
         return cls(
             token=token,
@@ -141,4 +152,5 @@ class Settings:
             reminder_interval=interval,
             rate_limit=rate,
             semantic=semantic_text in ("1", "on"),
+            question_retention_days=retention,
         )

@@ -22,12 +22,16 @@ class Learned:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, entry_id: str, phrasing: str, added_by: int) -> bool:
+    async def add(
+        self, entry_id: str, phrasing: str, added_by: int, source_user: int | None = None
+    ) -> bool:
+        """Attach a phrasing to an entry; `source_user` is the resident who asked it, so that
+        their /forgetme removes it (bot.store.ERASURE)."""
         async with self.store.transaction() as db:
             cur = await db.execute(
-                "INSERT OR IGNORE INTO learned (entry_id, phrasing, added_by, added_at)"
-                " VALUES (?, ?, ?, ?)",
-                (entry_id, phrasing.strip()[:500], added_by, _ts(utcnow())),
+                "INSERT OR IGNORE INTO learned"
+                " (entry_id, phrasing, added_by, added_at, source_user) VALUES (?, ?, ?, ?, ?)",
+                (entry_id, phrasing.strip()[:500], added_by, _ts(utcnow()), source_user),
             )
             return cur.rowcount == 1
 

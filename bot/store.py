@@ -143,7 +143,56 @@ MIGRATIONS: list[list[str]] = [
             WHERE notify = 1 AND status = 'confirmed'""",
         "UPDATE signups SET notify = 0 WHERE notify = 1",
     ],
+    [
+        # The resident whose question an organiser turned into a learned phrasing: the text is
+        # theirs, so /forgetme removes it too. Phrasings learned before this column existed
+        # are linked by their text to the newest question that has it.
+        "ALTER TABLE learned ADD COLUMN source_user INTEGER",
+        """UPDATE learned SET source_user = (
+            SELECT q.user_id FROM questions q
+            WHERE trim(q.text) = learned.phrasing AND q.user_id IS NOT NULL
+            ORDER BY q.id DESC LIMIT 1)""",
+        "CREATE INDEX learned_by_source ON learned (source_user)",
+        "CREATE INDEX questions_by_user ON questions (user_id)",
+        "CREATE INDEX flows_by_time ON flows (updated_at)",
+    ],
 ]
+
+# Every table that holds a resident's Telegram id or something they typed, and which of its
+# rows /forgetme deletes (`:user` is the resident's id). Rows that point to a sign-up go
+# before the sign-up. tests/test_privacy.py reads the live schema and fails when a table with
+# such a column is neither here nor in NOT_RESIDENTS.
+ERASURE: dict[str, str] = {
+    "reminders_sent": "signup_id IN (SELECT id FROM signups WHERE user_id = :user)",
+    "outbox": "signup_id IN (SELECT id FROM signups WHERE user_id = :user)",
+    # Phrasings from their questions: linked, or the same text as one of their questions.
+    "learned": "source_user = :user"
+    " OR phrasing IN (SELECT trim(text) FROM questions WHERE user_id = :user)",
+    "subscriptions": "user_id = :user",
+    "deliveries": "user_id = :user",
+    "signups": "user_id = :user",
+    "people": "user_id = :user",
+    "questions": "user_id = :user",
+    "flows": "user_id = :user",
+    "residents": "user_id = :user",
+}
+# Columns that look personal but hold organisers' ids and their own announcements.
+NOT_RESIDENTS: dict[str, tuple[str, ...]] = {
+    "broadcasts": ("created_by", "progress_chat", "body", "file_id"),
+    "learned": ("added_by",),
+}
+
+
+async def erase_user(db: aiosqlite.Connection, user_id: int) -> dict[str, int]:
+    """Delete every row ERASURE names for the resident, inside the caller's transaction;
+    returns the rows deleted per table."""
+    counts = {}
+    for table, where in ERASURE.items():
+        # Table names and clauses are our own constants, never user input.
+        cur = await db.execute(f"DELETE FROM {table} WHERE {where}", {"user": user_id})
+        counts[table] = cur.rowcount
+        await cur.close()
+    return counts
 
 
 def utcnow() -> datetime:
@@ -286,8 +335,13 @@ class Store:
         return cur.rowcount == 1
 
     async def question_text(self, question_id: int) -> str | None:
-        rows = await self.query("SELECT text FROM questions WHERE id = ?", (question_id,))
-        return rows[0]["text"] if rows else None
+        found = await self.question(question_id)
+        return found[0] if found else None
+
+    async def question(self, question_id: int) -> tuple[str, int | None] | None:
+        """(text, the resident who asked it) of a stored question."""
+        rows = await self.query("SELECT text, user_id FROM questions WHERE id = ?", (question_id,))
+        return (rows[0]["text"], rows[0]["user_id"]) if rows else None
 
     async def question_counts(self, since: datetime) -> tuple[int, int]:
         """(questions asked, questions not answered directly) since a moment."""
@@ -306,6 +360,21 @@ class Store:
             (_ts(since), score_below),
         )
         return [(r["id"], r["text"]) for r in rows]
+
+    # ------------------------------------------------------------------ retention
+    async def purge(self, questions_before: datetime, flows_before: datetime) -> tuple[int, int]:
+        """Delete questions asked before one moment and flows idle since before another (a
+        sign-up abandoned half-way keeps the typed name); returns (questions, flows)."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "DELETE FROM questions WHERE asked_at < ?", (_ts(questions_before),)
+            )
+            questions = cur.rowcount
+            await cur.close()
+            cur = await db.execute("DELETE FROM flows WHERE updated_at < ?", (_ts(flows_before),))
+            flows = cur.rowcount
+            await cur.close()
+        return questions, flows
 
     async def questions(self, outcome: str | None = None, limit: int = 100) -> list[LoggedQuestion]:
         sql = "SELECT user_id, asked_at, text, outcome, top_id, score FROM questions"

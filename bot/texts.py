@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("unsubscribe", "เลิกรับข่าว"),
     ("cancel", "ยกเลิกสิ่งที่ทำค้างอยู่"),
     ("forgetme", "ลบข้อมูลส่วนตัวของฉัน"),
+    ("privacy", "บอทเก็บข้อมูลอะไร นานแค่ไหน"),
     ("help", "วิธีใช้บอท"),
 ]
 
@@ -92,7 +93,7 @@ HELP = (
     "• /events งานและกิจกรรมที่กำลังจะมา\n"
     "• /programmes โครงการสร้างอาชีพและรายได้\n"
     "• /activities กิจกรรมเมืองแห่งการเรียนรู้\n"
-    "• /mysignups ดูหรือยกเลิกการสมัคร · /forgetme ลบข้อมูลของฉัน\n"
+    "• /mysignups ดูหรือยกเลิกการสมัคร · /forgetme ลบข้อมูลของฉัน · /privacy ข้อมูลที่เก็บ\n"
     "• /start กลับเมนูหลัก"
 )
 
@@ -216,7 +217,8 @@ CONSENT = (
     "• เก็บ: ชื่อ เบอร์โทร และรายการที่สมัคร\n"
     "• เพื่อ: ติดต่อคุณเรื่องกิจกรรมนี้เท่านั้น\n"
     "• ใครเห็น: เฉพาะเจ้าหน้าที่ผู้จัดงาน\n"
-    "• ดูข้อมูลได้ที่ /mysignups ลบทั้งหมดได้ที่ /forgetme"
+    "• ดูข้อมูลได้ที่ /mysignups ลบทั้งหมดได้ที่ /forgetme\n"
+    "• เก็บไว้นานแค่ไหน ดูได้ที่ /privacy"
 )
 CONSENT_DECLINED = "ไม่เป็นไรค่ะ 🙏 ไม่ได้เก็บข้อมูลใด ๆ ไว้ หากเปลี่ยนใจ กดสมัครใหม่ได้ทุกเมื่อ"
 
@@ -358,14 +360,15 @@ def cancelled(title: str) -> str:
 CANCEL_KEPT = "ไม่ยกเลิกค่ะ การสมัครยังอยู่เหมือนเดิม"
 SIGNUP_NOT_FOUND = "ไม่พบการสมัครนี้ค่ะ อาจยกเลิกไปแล้ว ดูรายการล่าสุดที่ /mysignups"
 FORGET_QUESTION = (
-    "ลบข้อมูลของคุณทั้งหมดใช่ไหมคะ? ชื่อ เบอร์โทร การสมัครทุกรายการ และคำถามที่เคยถาม "
-    "จะถูกลบถาวร ที่นั่งที่จองไว้จะส่งต่อให้คนในรายชื่อสำรอง"
+    "ลบข้อมูลของคุณทั้งหมดใช่ไหมคะ? ชื่อ เบอร์โทร การสมัครทุกรายการ คำถามที่เคยถาม "
+    "และคำถามของคุณที่เจ้าหน้าที่นำไปสอนบอท จะถูกลบถาวร "
+    "ที่นั่งที่จองไว้จะส่งต่อให้คนในรายชื่อสำรอง"
 )
 FORGET_KEPT = "ไม่ลบค่ะ ข้อมูลยังอยู่เหมือนเดิม"
 
 
-def forgotten(had_details: bool, signups: int, questions: int) -> str:
-    if not (had_details or signups or questions):
+def forgotten(had_details: bool, signups: int, questions: int, learned: int = 0) -> str:
+    if not (had_details or signups or questions or learned):
         return "บอทไม่มีข้อมูลส่วนตัวของคุณเก็บไว้ค่ะ ✅"
     parts = []
     if had_details:
@@ -374,6 +377,8 @@ def forgotten(had_details: bool, signups: int, questions: int) -> str:
         parts.append(f"การสมัคร {signups} รายการ")
     if questions:
         parts.append(f"คำถาม {questions} ข้อ")
+    if learned:
+        parts.append(f"คำถามที่ใช้สอนบอท {learned} ข้อ")
     return "🗑 ลบแล้วค่ะ: " + ", ".join(parts)
 
 
@@ -512,3 +517,23 @@ def reload_failed(problems: list[str]) -> str:
     shown = "\n".join(f"• {esc(p)}" for p in problems[:15])
     more = f"\n…และอีก {len(problems) - 15} ข้อ" if len(problems) > 15 else ""
     return f"❌ ฐานความรู้ใหม่มีข้อผิดพลาด {len(problems)} ข้อ ยังใช้ฐานเดิมอยู่ค่ะ\n{shown}{more}"
+
+
+# --- privacy and access: private chats only, erasure, retention -----------------------------
+PRIVATE_ONLY = "เรื่องนี้คุยกันในแชตส่วนตัวกับบอทนะคะ 🔒 กดปุ่มด้านล่างได้เลย"
+PRIVATE_ONLY_ALERT = "ปุ่มนี้ใช้ได้ในแชตส่วนตัวกับบอทเท่านั้นค่ะ 🔒"  # a pop-up: at most 200
+BTN_OPEN_PRIVATE = "💬 ไปที่แชตส่วนตัวกับบอท"
+OLD_BUTTON_ALERT = "ปุ่มนี้ใช้ไม่ได้แล้วค่ะ ไม่มีอะไรเปลี่ยนแปลง"
+
+
+def privacy_notice(question_days: int, flow_minutes: int) -> str:
+    """What the bot keeps and for how long (/privacy; the consent message points here)."""
+    return (
+        "🔒 <b>ข้อมูลของคุณที่บอทเก็บ</b> (พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล)\n"
+        "• ชื่อ เบอร์โทร และการสมัคร: เก็บไว้จนกว่าคุณจะลบด้วย /forgetme "
+        "เจ้าหน้าที่ผู้จัดงานเท่านั้นที่เห็น\n"
+        f"• คำถามที่พิมพ์ถามบอท: เก็บไว้ {question_days} วันเพื่อปรับปรุงคำตอบ แล้วลบทิ้ง\n"
+        "• คำถามที่เจ้าหน้าที่นำไปสอนบอท: ลบด้วยเมื่อคุณใช้ /forgetme\n"
+        f"• ชื่อหรือเบอร์ที่พิมพ์ค้างไว้ระหว่างสมัคร: ลบเมื่อไม่ได้ทำต่อ {flow_minutes} นาที\n"
+        "• ข้อมูลส่วนตัวคุยกันในแชตส่วนตัวเท่านั้น บอทไม่โพสต์ในกลุ่ม"
+    )

@@ -18,6 +18,7 @@ from handlers.common import (
     admin_only,
     button,
     cb_args,
+    cb_int,
     cb_pattern,
     match,
     show,
@@ -126,12 +127,14 @@ async def unanswered_command(update: Update, context: Context) -> None:
 
 async def _question(
     context: Context, data: str | None, action: str, count: int
-) -> tuple[list[str], str] | None:
+) -> tuple[list[str], str, int | None] | None:
+    """(button arguments, question text, the resident who asked) or None when stale."""
     args = cb_args(data, action, count)
-    if args is None or not args[0].isdigit():
+    question_id = cb_int(args[0]) if args is not None else None
+    if args is None or question_id is None:
         return None
-    text = await svc(context).db.question_text(int(args[0]))
-    return (args, text) if text is not None else None
+    found = await svc(context).db.question(question_id)
+    return (args, found[0], found[1]) if found is not None else None
 
 
 PICK_PAGE = 8
@@ -149,10 +152,10 @@ async def unanswered_pick_button(update: Update, context: Context) -> None:
     if found is None:
         await show(update, [texts.OLD_BUTTON])
         return
-    args, text = found
+    args, text, _ = found
     kb = svc(context).knowledge.kb
-    if paged is not None and paged[1].isdigit():
-        page = int(paged[1])
+    if paged is not None:
+        page = int(paged[1])  # four ASCII digits at most (CB_ARGS)
         everything = sorted(kb, key=lambda e: e.title)
         entries = everything[page * PICK_PAGE : (page + 1) * PICK_PAGE]
         nav = []
@@ -181,8 +184,8 @@ async def unanswered_attach_button(update: Update, context: Context) -> None:
     if found is None or entry is None:
         await show(update, [texts.OLD_BUTTON])
         return
-    text = found[1]
-    await services.r.learned.add(entry.id, text, user.id)
+    _, text, asked_by = found
+    await services.r.learned.add(entry.id, text, user.id, source_user=asked_by)
     await services.refresh_learned()
     await show(update, [texts.learned_added(text, entry.title)])
 

@@ -30,6 +30,7 @@ from handlers.common import (
     admin_only,
     button,
     cb_args,
+    cb_int,
     cb_pattern,
     show,
     svc,
@@ -288,10 +289,10 @@ async def broadcast_stop_button(update: Update, context: Context) -> None:
     await acknowledge(query)
     args = cb_args(query.data, "bk", 1)
     services = svc(context)
-    if args is None or not args[0].isdigit():
+    broadcast_id = cb_int(args[0]) if args is not None else None
+    if broadcast_id is None:
         await show(update, [texts.BROADCAST_NOT_RUNNING])
         return
-    broadcast_id = int(args[0])
     delivery = services.deliveries.get(broadcast_id)
     await services.r.broadcasts.finish(broadcast_id, "cancelled")
     if delivery is not None:

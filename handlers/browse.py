@@ -109,7 +109,7 @@ async def browse_list_button(update: Update, context: Context) -> None:
     await acknowledge(query)
     args = cb_args(query.data, "l", 2)
     view = None
-    if args is not None and args[1].isdigit():
+    if args is not None:  # a list key and up to four ASCII digits (CB_ARGS)
         view = list_view(context, args[0], int(args[1]))
     if view is None:
         await show(update, [texts.OLD_BUTTON], menu_keyboard())

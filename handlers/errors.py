@@ -1,4 +1,5 @@
-"""Registered last: anything no feature claimed, and the error handler."""
+"""Registered last: anything no feature claimed, and the error handler; and, before every
+feature, the check of button data (handlers.common.callback_gate)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
 
 from bot import texts
-from handlers.common import Context, acknowledge, menu_keyboard, show
+from handlers.common import Context, acknowledge, callback_gate, menu_keyboard, show
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ async def errors_handler(update: object, context: Context) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every feature (group -3): forged button data never reaches a handler.
+    app.add_handler(TypeHandler(Update, callback_gate), group=-3)
     app.add_handler(CallbackQueryHandler(errors_stale_button))
-    app.add_handler(MessageHandler(filters.COMMAND, errors_unknown_command))
+    # In a group, commands for other bots arrive too; answering them would be noise.
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, errors_unknown_command)
+    )
     app.add_error_handler(errors_handler)

@@ -9,11 +9,22 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.app import set_admin_commands
-from handlers.common import Context, acknowledge, cb_pattern, menu_keyboard, menu_row, show, svc
+from handlers.common import (
+    Context,
+    acknowledge,
+    cb_pattern,
+    menu_keyboard,
+    menu_row,
+    private_only,
+    show,
+    svc,
+)
 from handlers.subscribe import subscribe_offer
 
 
+@private_only  # in a group: a button to the private chat, carrying any /start payload
 async def start_command(update: Update, context: Context) -> None:
+    """/start: greeting and menu; the first time, the news topics on offer."""
     message = update.effective_message
     if message is None:
         return

@@ -9,7 +9,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.subscriptions import TOPICS
-from handlers.common import Context, acknowledge, button, cb_args, cb_pattern, menu_row, show, svc
+from handlers.common import (
+    Context,
+    acknowledge,
+    button,
+    cb_args,
+    cb_pattern,
+    menu_row,
+    private_only,
+    show,
+    svc,
+)
 
 
 def topics_keyboard(topics: set[str]) -> InlineKeyboardMarkup:
@@ -26,7 +36,9 @@ def topics_keyboard(topics: set[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+@private_only
 async def subscribe_command(update: Update, context: Context) -> None:
+    """/subscribe and /unsubscribe: the topics, each a toggle."""
     user = update.effective_user
     if user is None:
         return
@@ -41,7 +53,9 @@ async def subscribe_offer(update: Update, context: Context) -> None:
         await message.chat.send_message(texts.SUBSCRIBE_OFFER, reply_markup=topics_keyboard(set()))
 
 
+@private_only
 async def subscribe_button(update: Update, context: Context) -> None:
+    """A topic toggled, all, none, or done."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
