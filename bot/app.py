@@ -26,7 +26,7 @@ from bot import texts
 from bot.broadcasts import Broadcasts, Delivery
 from bot.config import Settings
 from bot.learned import Learned
-from bot.ratelimit import TelegramRateLimiter
+from bot.ratelimit import TelegramRateLimiter, answering
 from bot.reminders import Reminders
 from bot.request import RetryingRequest
 from bot.signups import Signups
@@ -123,7 +123,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] += 1
         try:
             async with self._locks[key]:
-                await coroutine
+                # What the handlers send to this chat are answers, which the rate limiter
+                # lets go before broadcasts and reminders.
+                token = answering.set(key)
+                try:
+                    await coroutine
+                finally:
+                    answering.reset(token)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # forget idle chats so memory stays flat
