@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store import Store, _ts, erase_user, utcnow
+from bot.store import Store, _ts, utcnow
 
 # Names: what a resident typed, or their Telegram profile name, before it is stored.
 NAME_MIN, NAME_MAX = 2, 100
@@ -93,7 +93,6 @@ class Forgotten:
     signups: int
     questions: int
     promoted: list[Signup] = field(default_factory=list)
-    learned: int = 0  # phrasings learned from their questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +302,8 @@ class Signups:
 
         A sign-up of theirs already cancelled is returned as it is, with nobody promoted (a
         second tap on "yes, cancel" changes nothing and still says cancelled); None when it is
-        not theirs (an old or forged button). With `message_id` (the tapped message) the
-        reply "cancelled" is queued in the outbox in the same transaction."""
+        not theirs (an old or forged button). The reply "cancelled" is queued in the outbox in
+        the same transaction, to replace `message_id` (the tapped message) if given."""
         now = _ts(utcnow())
         async with self.store.transaction() as db:
             # Replies not yet sent about this sign-up no longer hold.
@@ -324,8 +323,7 @@ class Signups:
                 ) as found:
                     done = await found.fetchone()
                 return (_signup(done) if done is not None else None), []
-            if message_id is not None:
-                await self._queue(db, row["id"], NoticeKind.CANCELLED, now, message_id)
+            await self._queue(db, row["id"], NoticeKind.CANCELLED, now, message_id)
             promoted = await self._promote(db, row["entry_id"], capacity_of(row["entry_id"]), now)
         return _signup(row), promoted
 
@@ -462,17 +460,29 @@ class Signups:
                 (user_id,),
             ) as cur:
                 held = [r[0] for r in await cur.fetchall()]
-            # Every table holding their id or their words (bot.store.ERASURE), at once.
-            counts = await erase_user(db, user_id)
+            counts = []
+            await db.execute(
+                "DELETE FROM reminders_sent WHERE signup_id IN"
+                " (SELECT id FROM signups WHERE user_id = ?)",
+                (user_id,),
+            )
+            for sql in (
+                "DELETE FROM subscriptions WHERE user_id = ?",
+                "DELETE FROM deliveries WHERE user_id = ?",
+                "DELETE FROM signups WHERE user_id = ?",
+                "DELETE FROM people WHERE user_id = ?",
+                "DELETE FROM questions WHERE user_id = ?",
+                "DELETE FROM flows WHERE user_id = ?",
+                "DELETE FROM residents WHERE user_id = ?",
+            ):
+                cur = await db.execute(sql, (user_id,))
+                counts.append(cur.rowcount)
+                await cur.close()
             promoted: list[Signup] = []
             for entry_id in held:
                 promoted += await self._promote(db, entry_id, capacity_of(entry_id), now)
         return Forgotten(
-            had_details=counts["people"] > 0,
-            signups=counts["signups"],
-            questions=counts["questions"],
-            promoted=promoted,
-            learned=counts["learned"],
+            had_details=counts[3] > 0, signups=counts[2], questions=counts[4], promoted=promoted
         )
 
     # ------------------------------------------------------------------ flows

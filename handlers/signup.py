@@ -58,7 +58,6 @@ from handlers.common import (
     match,
     menu_row,
     now,
-    private_only,
     show,
     svc,
 )
@@ -194,6 +193,32 @@ async def notify_promotions(context: Context, promoted: list[Signup]) -> None:
     await deliver_notices(context, await repo.notices(signup_ids=[s.id for s in promoted]))
 
 
+async def cancel_signup(update: Update, context: Context, signup_id: int) -> bool:
+    """A tapped "yes, cancel": cancel the resident's sign-up, say so in place of the tapped
+    message (through the outbox), and tell whoever got the seat. A second tap on an already
+    cancelled sign-up changes nothing. False when the sign-up is not theirs."""
+    user = update.effective_user
+    query = update.callback_query
+    if user is None:
+        return False
+    repo = svc(context).signups
+    current = await repo.get(signup_id)
+    if current is None or current.user_id != user.id:
+        return False
+    if current.status is Status.CANCELLED:
+        return True  # the first tap's "cancelled" is on screen
+    tapped = query.message.message_id if query is not None and query.message else None
+    cancelled, promoted = await repo.cancel(
+        signup_id, user.id, capacity_of(context), message_id=tapped
+    )
+    if cancelled is None:
+        return False
+    # Replaces the tapped message; with none (an inline-mode button), a new message.
+    await deliver_notices(context, await repo.notices(user_id=user.id))
+    await notify_promotions(context, promoted)
+    return True
+
+
 async def signup_notice_job(context: Context) -> None:
     """Send the outbox left behind by a crash or a network error, and promote where seats
     came free (a capacity raised in the knowledge base). Runs at start-up, then regularly."""
@@ -253,7 +278,6 @@ async def begin(update: Update, context: Context, entry_id: str) -> None:
     await repo.save_flow(user.id, FLOW, "saved", data)
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -266,7 +290,6 @@ async def signup_button(update: Update, context: Context) -> None:
     await begin(update, context, args[0])
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_deep_link(update: Update, context: Context) -> None:
     """/start signup_<entry-id>, from a poster's link or QR code."""
     message = update.effective_message
@@ -375,7 +398,6 @@ async def after_details(update: Update, context: Context, user_id: int, flow: Fl
     await deliver_notices(context, await repo.notices(user_id=user_id))
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_consent_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
@@ -396,7 +418,6 @@ async def signup_consent_button(update: Update, context: Context) -> None:
     await show(update, [texts.CONSENT + "\n\n✅ ยินยอมแล้ว"])
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_saved_button(update: Update, context: Context) -> None:
     """Returning resident: sign up with the saved details ("ok") or change them ("ed")."""
     query = update.callback_query
@@ -430,7 +451,6 @@ async def signup_saved_button(update: Update, context: Context) -> None:
     await after_details(update, context, user.id, flow)
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_profile_name_button(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
@@ -453,7 +473,6 @@ async def signup_profile_name_button(update: Update, context: Context) -> None:
     await message.edit_reply_markup(None)
 
 
-@private_only  # personal data: in a group, a button to the private chat
 async def signup_people_button(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
