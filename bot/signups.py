@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store import Store, _ts, utcnow
+from bot.store import Store, _ts, erase_user, utcnow
 
 # Names: what a resident typed, or their Telegram profile name, before it is stored.
 NAME_MIN, NAME_MAX = 2, 100
@@ -93,6 +93,7 @@ class Forgotten:
     signups: int
     questions: int
     promoted: list[Signup] = field(default_factory=list)
+    learned: int = 0  # phrasings learned from their questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,29 +461,17 @@ class Signups:
                 (user_id,),
             ) as cur:
                 held = [r[0] for r in await cur.fetchall()]
-            counts = []
-            await db.execute(
-                "DELETE FROM reminders_sent WHERE signup_id IN"
-                " (SELECT id FROM signups WHERE user_id = ?)",
-                (user_id,),
-            )
-            for sql in (
-                "DELETE FROM subscriptions WHERE user_id = ?",
-                "DELETE FROM deliveries WHERE user_id = ?",
-                "DELETE FROM signups WHERE user_id = ?",
-                "DELETE FROM people WHERE user_id = ?",
-                "DELETE FROM questions WHERE user_id = ?",
-                "DELETE FROM flows WHERE user_id = ?",
-                "DELETE FROM residents WHERE user_id = ?",
-            ):
-                cur = await db.execute(sql, (user_id,))
-                counts.append(cur.rowcount)
-                await cur.close()
+            # Every table holding their id or their words (bot.store.ERASURE), at once.
+            counts = await erase_user(db, user_id)
             promoted: list[Signup] = []
             for entry_id in held:
                 promoted += await self._promote(db, entry_id, capacity_of(entry_id), now)
         return Forgotten(
-            had_details=counts[3] > 0, signups=counts[2], questions=counts[4], promoted=promoted
+            had_details=counts["people"] > 0,
+            signups=counts["signups"],
+            questions=counts["questions"],
+            promoted=promoted,
+            learned=counts["learned"],
         )
 
     # ------------------------------------------------------------------ flows

@@ -1,8 +1,13 @@
-"""A resident's own data: /mysignups (see and cancel sign-ups) and /forgetme (PDPA erasure)."""
+"""A resident's own data: /mysignups (see and cancel sign-ups), /forgetme (PDPA erasure),
+/privacy (what is kept, for how long), and the retention job that enforces it.
+
+All of it runs in the resident's private chat only: in a group the bot points there.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,18 +16,30 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.phone import display_phone
 from bot.signups import Signup
+from bot.store import utcnow
 from handlers.common import (
     Context,
     acknowledge,
     button,
     cb_args,
+    cb_int,
     cb_pattern,
     menu_row,
+    private_only,
     show,
     svc,
     truncate,
 )
-from handlers.signup import after_keyboard, cancel_signup, capacity_of, notify_promotions
+from handlers.signup import (
+    FLOW_TTL,
+    after_keyboard,
+    cancel_signup,
+    capacity_of,
+    notify_promotions,
+)
+
+log = logging.getLogger(__name__)
+RETENTION_INTERVAL = timedelta(days=1)
 
 
 async def my_signups_view(
@@ -67,13 +84,17 @@ async def my_signups_view(
     return blocks, InlineKeyboardMarkup(rows)
 
 
+@private_only
 async def account_my_signups_command(update: Update, context: Context) -> None:
+    """/mysignups: the resident's sign-ups with a cancel button each, and their details."""
     view = await my_signups_view(update, context)
     if view is not None:
         await show(update, *view)
 
 
+@private_only
 async def account_my_signups_button(update: Update, context: Context) -> None:
+    """The menu's "my sign-ups" button."""
     query = update.callback_query
     if query is None:
         return
@@ -81,6 +102,7 @@ async def account_my_signups_button(update: Update, context: Context) -> None:
     await account_my_signups_command(update, context)
 
 
+@private_only
 async def account_cancel_button(update: Update, context: Context) -> None:
     """First tap on "cancel": ask once for confirmation."""
     query = update.callback_query
@@ -89,7 +111,8 @@ async def account_cancel_button(update: Update, context: Context) -> None:
         return
     await acknowledge(query)
     args = cb_args(query.data, "cx", 1)
-    signup = await svc(context).signups.get(int(args[0])) if args and args[0].isdigit() else None
+    signup_id = cb_int(args[0]) if args is not None else None
+    signup = await svc(context).signups.get(signup_id) if signup_id is not None else None
     if signup is None or signup.user_id != user.id or signup.cancelled_at is not None:
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
         return
@@ -102,22 +125,27 @@ async def account_cancel_button(update: Update, context: Context) -> None:
     )
 
 
+@private_only
 async def account_cancel_confirm_button(update: Update, context: Context) -> None:
+    """Second tap: cancel, and give the seat to the waiting list."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     await acknowledge(query)
     args = cb_args(query.data, "cy", 1)
-    if args is None or not args[0].isdigit():
+    signup_id = cb_int(args[0]) if args is not None else None
+    if signup_id is None:
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
         return
     # Through the outbox, so "cancelled" survives a crash; a second tap changes nothing.
-    if not await cancel_signup(update, context, int(args[0])):
+    if not await cancel_signup(update, context, signup_id):
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
 
 
+@private_only
 async def account_cancel_keep_button(update: Update, context: Context) -> None:
+    """ "Keep it" after the first cancel tap."""
     query = update.callback_query
     if query is None:
         return
@@ -125,7 +153,9 @@ async def account_cancel_keep_button(update: Update, context: Context) -> None:
     await show(update, [texts.CANCEL_KEPT], after_keyboard())
 
 
+@private_only
 async def account_forget_command(update: Update, context: Context) -> None:
+    """/forgetme: ask once before deleting everything."""
     await show(
         update,
         [texts.FORGET_QUESTION],
@@ -135,7 +165,9 @@ async def account_forget_command(update: Update, context: Context) -> None:
     )
 
 
+@private_only
 async def account_forget_button(update: Update, context: Context) -> None:
+    """The answer to /forgetme: erase (bot.store.ERASURE) or keep."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
@@ -146,12 +178,40 @@ async def account_forget_button(update: Update, context: Context) -> None:
         await show(update, [texts.FORGET_KEPT], InlineKeyboardMarkup([menu_row()]))
         return
     gone = await svc(context).signups.forget(user.id, capacity_of(context))
+    if gone.learned:
+        # Their words leave the matcher too, not only the table.
+        await svc(context).refresh_learned()
     await show(
         update,
-        [texts.forgotten(gone.had_details, gone.signups, gone.questions)],
+        [texts.forgotten(gone.had_details, gone.signups, gone.questions, gone.learned)],
         InlineKeyboardMarkup([menu_row()]),
     )
     await notify_promotions(context, gone.promoted)
+
+
+async def account_privacy_command(update: Update, context: Context) -> None:
+    """/privacy: what the bot keeps about residents and for how long."""
+    days = svc(context).settings.question_retention_days
+    await show(
+        update,
+        [texts.privacy_notice(days, int(FLOW_TTL.total_seconds() // 60))],
+        InlineKeyboardMarkup([menu_row()]),
+    )
+
+
+async def retention_job(context: Context) -> None:
+    """Daily and at start: delete questions older than the retention period and sign-up or
+    broadcast flows abandoned half-way (they hold a typed name or phone)."""
+    s = svc(context)
+    if s.repos is None:
+        return
+    # Real time, not s.clock: the rows carry real timestamps (tests move s.clock far ahead).
+    now = utcnow()
+    questions, flows = await s.db.purge(
+        now - timedelta(days=s.settings.question_retention_days), now - FLOW_TTL
+    )
+    if questions or flows:
+        log.info("retention: %d old question(s), %d abandoned flow(s) deleted", questions, flows)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -162,3 +222,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(account_cancel_confirm_button, pattern=cb_pattern("cy")))
     app.add_handler(CallbackQueryHandler(account_cancel_keep_button, pattern=cb_pattern("cn")))
     app.add_handler(CallbackQueryHandler(account_forget_button, pattern=cb_pattern("fg")))
+    app.add_handler(CommandHandler("privacy", account_privacy_command))
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            retention_job,
+            interval=RETENTION_INTERVAL,
+            first=1.0,
+            job_kwargs={"misfire_grace_time": None},  # late rather than skipped
+        )

@@ -58,6 +58,7 @@ from handlers.common import (
     match,
     menu_row,
     now,
+    private_only,
     show,
     svc,
 )
@@ -278,6 +279,7 @@ async def begin(update: Update, context: Context, entry_id: str) -> None:
     await repo.save_flow(user.id, FLOW, "saved", data)
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -290,6 +292,7 @@ async def signup_button(update: Update, context: Context) -> None:
     await begin(update, context, args[0])
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_deep_link(update: Update, context: Context) -> None:
     """/start signup_<entry-id>, from a poster's link or QR code."""
     message = update.effective_message
@@ -398,6 +401,7 @@ async def after_details(update: Update, context: Context, user_id: int, flow: Fl
     await deliver_notices(context, await repo.notices(user_id=user_id))
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_consent_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
@@ -418,6 +422,7 @@ async def signup_consent_button(update: Update, context: Context) -> None:
     await show(update, [texts.CONSENT + "\n\n✅ ยินยอมแล้ว"])
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_saved_button(update: Update, context: Context) -> None:
     """Returning resident: sign up with the saved details ("ok") or change them ("ed")."""
     query = update.callback_query
@@ -451,6 +456,7 @@ async def signup_saved_button(update: Update, context: Context) -> None:
     await after_details(update, context, user.id, flow)
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_profile_name_button(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
@@ -473,6 +479,7 @@ async def signup_profile_name_button(update: Update, context: Context) -> None:
     await message.edit_reply_markup(None)
 
 
+@private_only  # personal data: in a group, a button to the private chat
 async def signup_people_button(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
