@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import texts
@@ -223,10 +223,11 @@ async def show(
 
 async def acknowledge(query: CallbackQuery) -> None:
     """Stop the button's spinner. Telegram refuses answers to queries older than a few
-    seconds (taps delivered again after a restart): the tap itself must still be handled."""
+    seconds (taps delivered again after a restart), and a network failure can outlast the
+    retries: either way the tap itself must still be handled."""
     try:
         await query.answer()
-    except BadRequest as exc:
+    except (BadRequest, NetworkError) as exc:
         log.info("callback query not answered: %s", exc)
 
 
