@@ -32,6 +32,8 @@ async def test_sigkill_mid_burst_loses_nothing(tmp_path: Path) -> None:
     try:
         for user in RESIDENTS:  # returning residents: details saved, two taps to sign up
             await Signups(store).sign_up(user, f"คนที่ {user}", "+66812345678", "old", "เก่า", None)
+        for notice in await Signups(store).notices():  # told about that one long ago
+            await Signups(store).notice_sent(notice.id)
     finally:
         await store.close()
 
