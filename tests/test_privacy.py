@@ -19,7 +19,7 @@ from bot.app import services
 from bot.config import ConfigError, Settings
 from bot.localapi import LocalBotApi, SentMessage, _Chat
 from bot.signups import Signups
-from bot.store import ERASURE, NOT_RESIDENTS, Store, utcnow
+from bot.store import ERASURE, MIGRATIONS, NOT_RESIDENTS, Store, utcnow
 from kb.knowledge import Knowledge
 from tests.conftest import ADMIN_ID, BotEnv, start_bot
 from tests.test_organisers import seed_subscribers
@@ -275,6 +275,37 @@ async def test_forget_removes_phrasings_learned_before_the_link_existed(tmp_path
         assert gone.learned == 1 and gone.questions == 1
         rows = await store.query("SELECT phrasing FROM learned")
         assert [r["phrasing"] for r in rows] == ["ตลาดเปิดกี่โมง"]
+    finally:
+        await store.close()
+
+
+async def test_migration_links_phrasings_learned_before_it(tmp_path: Path) -> None:
+    """A database from before learned.source_user: the migration finds who asked each one."""
+    path = tmp_path / "bot.sqlite3"
+    version = next(i for i, m in enumerate(MIGRATIONS) if "source_user" in m[0])
+    async with aiosqlite.connect(path) as db:
+        for statements in MIGRATIONS[:version]:
+            for sql in statements:
+                await db.execute(sql)
+        await db.execute(f"PRAGMA user_version = {version}")
+        stamp = "2026-01-01T00:00:00+00:00"
+        for user, text in ((730311, "ขอเบอร์สมหมาย 0891234567 "), (730312, "ตลาดเปิดกี่โมง")):
+            await db.execute(
+                "INSERT INTO questions (user_id, asked_at, text, outcome, score)"
+                " VALUES (?, ?, ?, 'fallback', 0.1)",
+                (user, stamp, text),
+            )
+        for phrasing in ("ขอเบอร์สมหมาย 0891234567", "ตลาดเปิดกี่โมง", "คำของเจ้าหน้าที่เอง"):
+            await db.execute(
+                "INSERT INTO learned (entry_id, phrasing, added_by, added_at)"
+                " VALUES ('forum', ?, 1, ?)",
+                (phrasing, stamp),
+            )
+        await db.commit()
+    store = await Store.open(path)
+    try:
+        rows = await store.query("SELECT phrasing, source_user FROM learned ORDER BY id")
+        assert [r["source_user"] for r in rows] == [730311, 730312, None]
     finally:
         await store.close()
 
