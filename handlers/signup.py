@@ -646,6 +646,7 @@ async def _answer_and_remind(update: Update, context: Context, hint: str) -> Non
         await message.chat.send_message(texts.flow_paused(hint))
 
 
+@private_only  # a flow is a private matter: in a group, a button to the private chat
 async def signup_cancel_command(update: Update, context: Context) -> None:
     message = update.effective_message
     user = update.effective_user

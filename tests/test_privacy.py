@@ -136,6 +136,7 @@ async def test_residents_personal_flows_point_to_the_private_chat(env: BotEnv) -
         ("/mysignups", f"https://t.me/{BOT}"),
         ("/forgetme", f"https://t.me/{BOT}"),
         (f"/subscribe@{BOT}", f"https://t.me/{BOT}"),
+        ("/cancel", f"https://t.me/{BOT}"),
     ):
         (reply,) = await in_group(env, group, 730102, typed)
         assert reply.text == texts.PRIVATE_ONLY, typed
@@ -151,7 +152,7 @@ async def test_residents_personal_flows_point_to_the_private_chat(env: BotEnv) -
         assert answer["text"] == texts.PRIVATE_ONLY_ALERT, data
     # Another bot's command in the group is not ours to answer.
     assert await in_group(env, group, 730102, "/weather@other_bot", expect=0) == []
-    shown = await group_settled(env, 7)
+    shown = await group_settled(env, 8)
     assert all(t == texts.PRIVATE_ONLY for t in shown)
     rows = await table_rows(env.settings.db_path)
     assert rows["flows"] == [] and rows["people"] == [] and rows["subscriptions"] == []
