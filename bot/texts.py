@@ -128,11 +128,21 @@ DID_YOU_MEAN = "หมายถึงเรื่องไหนคะ? เล�
 
 
 def fallback(contact: str) -> str:
+    # One honest line on what the bot knows, so a resident asking about the lottery or a
+    # hospital learns where the bot can help instead of rephrasing in vain.
     return (
-        "ขออภัยค่ะ 🙏 ยังไม่มีคำตอบสำหรับคำถามนี้ ทีมงานได้รับคำถามไว้แล้ว\n"
-        "ลองพิมพ์ถามด้วยคำอื่น ดูเมนูด้านล่าง หรือติดต่อ "
-        f"{esc(contact)} ค่ะ"
+        "ขออภัยค่ะ 🙏 เรื่องนี้บอทยังไม่มีข้อมูล ทีมงานได้รับคำถามไว้แล้ว\n"
+        "บอทตอบเรื่องเวทีเสวนา โครงการอาชีพและรายได้ และกิจกรรมเมืองแห่งการเรียนรู้ของขอนแก่นค่ะ\n"
+        f"ดูเมนูด้านล่าง หรือติดต่อ {esc(contact)} ค่ะ"
     )
+
+
+def next_one(title: str, when: str) -> str:
+    """Under a past entry's answer: the upcoming one of the same kind."""
+    return f"👉 ครั้งถัดไป: <b>{esc(title)}</b>\n{WHEN}{when}"
+
+
+BTN_NEXT_ONE = "ดูครั้งถัดไป"
 
 
 NOT_TEXT = "ตอนนี้บอทอ่านได้เฉพาะข้อความค่ะ พิมพ์คำถามมาได้เลย ✍️"

@@ -19,6 +19,7 @@ from handlers.common import (
     match,
     menu_keyboard,
     menu_row,
+    now,
     send_blocks,
     show,
     svc,
@@ -47,7 +48,15 @@ async def answer_question(update: Update, context: Context) -> None:
     if result.outcome is Outcome.ANSWER and result.answer_id is not None:
         entry = knowledge.kb.get(result.answer_id)
         if entry is not None:
-            await send_blocks(message, entry_blocks(entry, context), entry_keyboard(entry, context))
+            blocks, markup = entry_blocks(entry, context), entry_keyboard(entry, context)
+            upcoming = knowledge.next_one(entry, result, now(context))
+            if upcoming is not None and upcoming.starts is not None:
+                # A past event answered as past, with the way to the next one on top.
+                when = texts.thai_when(upcoming.starts, upcoming.ends, services.settings.tz)
+                blocks = [*blocks, "", texts.next_one(upcoming.title, when)]
+                next_row = [button(texts.BTN_NEXT_ONE, "s", upcoming.id)]
+                markup = InlineKeyboardMarkup([next_row, *markup.inline_keyboard])
+            await send_blocks(message, blocks, markup)
             return
     if result.outcome is Outcome.SUGGEST:
         rows = []

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from kb.calibration import DEFAULT_PATH as DEFAULT_CALIBRATION
 from kb.calibration import load_questions
 from kb.loader import load_kb
-from kb.matcher import Matcher, Thresholds
-from kb.model import KnowledgeBase
+from kb.matcher import Matcher, MatchResult, Thresholds
+from kb.model import Entry, KnowledgeBase
 from kb.semantic import VectorCache, shipped_path
 from kb.thai import ThaiText, load_lexicon
 
@@ -34,6 +34,21 @@ class Knowledge:
         # Keywords are the knowledge base's own terms: segment them as whole words.
         terms = [k for e in kb for k in e.keywords]
         return cls(kb, Matcher(kb, ThaiText(lexicon, terms), thresholds))
+
+    def next_one(self, entry: Entry, result: MatchResult, now: datetime) -> Entry | None:
+        """For a past dated entry answered to `result`, the upcoming entry of the same kind
+        that also fits the question (ranked with it, at least at the suggest threshold), or
+        None: the 2565 forum's answer points to the next forum."""
+        if entry.starts is None or entry.is_upcoming(now):
+            return None
+        floor = self.matcher.thresholds.suggest
+        for scored in result.ranked:
+            other = self.kb.get(scored.entry_id)
+            if scored.score < floor:
+                break
+            if other is not None and other.kind == entry.kind and other.is_upcoming(now):
+                return other
+        return None
 
     def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
         """The same knowledge base with residents' approved phrasings indexed too (the
