@@ -228,3 +228,20 @@ async def test_editing_the_name_at_the_phone_step_replaces_it(env: BotEnv) -> No
     await edit(env.server, 111, wrong["message_id"], "081-234-5678")
     done = last(await answers(env, 111, before, until="/mysignups"))
     assert "ยืนยันการสมัคร" in done.text and "081-234-5678" in done.text
+
+
+async def test_a_confirmation_that_cannot_replace_the_tapped_message_arrives_anew(
+    env: BotEnv,
+) -> None:
+    """The answer to a tap replaces the tapped message; when Telegram refuses the edit (a
+    message too old to edit), the outbox sends it as a new message instead of losing it."""
+    env.server.user(112)
+    await at_name_step(env, 112)
+    await env.send(112, "ทองคำ ดีงาม", until="📱 ขอเบอร์")
+    await env.send(112, "0812345678", until="/mysignups")
+    offer = last(await env.send(112, "/start signup_ws-small"))
+    assert "ด้วยข้อมูลเดิมนี้ไหมคะ" in offer.text
+    env.server.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
+    replies = await env.press(112, offer, offer.find_button("ยืนยันสมัคร"), until="/mysignups")
+    assert last(replies).text.startswith("✅ ยืนยันการสมัคร\nอบรมปลูกผัก รอบเล็ก")
+    assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]
