@@ -107,22 +107,31 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     PTB's `concurrent_updates(True)` gives no ordering at all, so a resident who taps two
     buttons quickly could see the answers swapped.
+
+    PTB takes a slot of its concurrency limit before `do_process_update`, so an update
+    waiting for its chat's turn would hold one: under a crowd, residents who sent three
+    questions took three slots each, and everyone behind them waited for their later
+    answers before their own first question was even read. PTB's limit is therefore set
+    out of reach, and the real one (`max_concurrent_updates`) taken once the chat's turn
+    has come (`slot_first=True` keeps PTB's way, for the crowd benchmark to compare).
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int = 256, *, slot_first: bool = False) -> None:
+        super().__init__(max_concurrent_updates if slot_first else 2**31 - 1)
+        self._slots = asyncio.Semaphore(2**31 - 1 if slot_first else max_concurrent_updates)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[int, int] = defaultdict(int)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         key = chat.id
         self._waiting[key] += 1
         try:
-            async with self._locks[key]:
+            async with self._locks[key], self._slots:
                 # What the handlers send to this chat are answers, which the rate limiter
                 # lets go before broadcasts and reminders.
                 token = answering.set(key)
@@ -191,9 +200,15 @@ async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None
 
 
 def build_application(
-    settings: Settings, knowledge: Knowledge
+    settings: Settings,
+    knowledge: Knowledge,
+    *,
+    rate_limiter: TelegramRateLimiter | None = None,
+    update_processor: PerChatUpdateProcessor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the application; handlers are registered here in one visible order."""
+    """Build the application; handlers are registered here in one visible order.
+    `rate_limiter` and `update_processor` replace the usual ones (the crowd benchmark
+    compares them with first-come order)."""
     from handlers import (
         account,
         admin,
@@ -220,7 +235,8 @@ def build_application(
             )
         )
         .rate_limiter(
-            TelegramRateLimiter(
+            rate_limiter
+            or TelegramRateLimiter(
                 per_second=settings.rate_limit, chat_interval=1.0 if settings.pace_chats else 0.0
             )
         )
@@ -228,7 +244,7 @@ def build_application(
         # start-up calls and getUpdates included.
         .request(RetryingRequest(connection_pool_size=256))
         .get_updates_request(RetryingRequest(connection_pool_size=1))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -4,9 +4,15 @@ timing. The rate limiter is driven as PTB drives it; the callback stands for the
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
+from bot.app import PerChatUpdateProcessor, build_application, running
+from bot.config import Settings
+from bot.localapi import LocalBotApi, SentMessage
 from bot.ratelimit import TelegramRateLimiter, answering
+from kb.knowledge import Knowledge
 
 EARLY = range(1, 6)  # residents whose questions came first
 LATE = range(6, 11)  # residents who asked a moment later, while the early ones' answers queue
@@ -81,3 +87,53 @@ async def test_notices_keep_a_share_while_answers_queue() -> None:
     window = queued[:24]
     assert window.count("notice") >= 5, sent  # one in four, not starved
     assert window.count("answer") >= 15, sent  # and answers still first
+
+
+async def order_of_answers(tmp_path: Path, kb: Knowledge, *, first_come: bool) -> list[int]:
+    """100 residents each type three questions in a row, all at once; which answer each
+    message the bot sent was (1st, 2nd or 3rd of its resident), in the order they left."""
+    residents = range(5001, 5101)
+    async with LocalBotApi() as server:  # Telegram's flood limits on
+        for r in residents:
+            server.user(r)
+        settings = Settings(
+            token=server.token, api_base_url=server.base_url, db_path=tmp_path / "bot.sqlite3"
+        )
+        app = build_application(
+            settings,
+            kb,
+            rate_limiter=TelegramRateLimiter(fair=not first_come),
+            update_processor=PerChatUpdateProcessor(slot_first=first_come),
+        )
+        order: list[int] = []
+        counts: dict[int, int] = {}
+
+        def sent(message: SentMessage) -> None:
+            if message.edit_count == 0 and not message.deleted:
+                counts[message.chat_id] = counts.get(message.chat_id, 0) + 1
+                order.append(counts[message.chat_id])
+
+        server.on_message = sent
+        async with running(app, poll_timeout=1):
+            for r in residents:
+                for question in QUESTIONS:
+                    await server.send_text(r, question)
+            deadline = time.monotonic() + 60
+            while len(order) < 3 * len(residents):
+                assert time.monotonic() < deadline, f"{len(order)} answers"
+                await asyncio.sleep(0.05)
+        assert server.rejected == [] and server.rate_limited_count == 0
+    return order
+
+
+QUESTIONS = ("เสวนาพัฒนาเมืองครั้งหน้า", "วันครอบครัวเรียนรู้", "อบรมปลูกผักรอบเล็ก")
+
+
+async def test_the_bot_answers_a_crowd_first_questions_first(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    fair = await order_of_answers(tmp_path / "fair", signup_kb, first_come=False)
+    # Every first answer before anyone's second, every second before anyone's third.
+    assert fair == sorted(fair), fair
+    before = await order_of_answers(tmp_path / "before", signup_kb, first_come=True)
+    assert max(i for i, n in enumerate(before) if n == 1) > before.index(2)  # as it was
