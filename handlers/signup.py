@@ -281,6 +281,7 @@ async def begin(update: Update, context: Context, entry_id: str) -> None:
 
 @private_only  # personal data: in a group, a button to the private chat
 async def signup_button(update: Update, context: Context) -> None:
+    """The "📝 สมัคร" button under an entry's details."""
     query = update.callback_query
     if query is None:
         return
@@ -403,6 +404,7 @@ async def after_details(update: Update, context: Context, user_id: int, flow: Fl
 
 @private_only  # personal data: in a group, a button to the private chat
 async def signup_consent_button(update: Update, context: Context) -> None:
+    """Consent given (go on to the name) or declined (nothing is stored)."""
     query = update.callback_query
     if query is None or update.effective_user is None:
         return
@@ -458,6 +460,7 @@ async def signup_saved_button(update: Update, context: Context) -> None:
 
 @private_only  # personal data: in a group, a button to the private chat
 async def signup_profile_name_button(update: Update, context: Context) -> None:
+    """Use the Telegram profile name, under the same rules as a typed one."""
     query = update.callback_query
     user = update.effective_user
     message = update.effective_message
@@ -481,6 +484,7 @@ async def signup_profile_name_button(update: Update, context: Context) -> None:
 
 @private_only  # personal data: in a group, a button to the private chat
 async def signup_people_button(update: Update, context: Context) -> None:
+    """How many people come (entries with max_people above one)."""
     query = update.callback_query
     user = update.effective_user
     message = update.effective_message
@@ -648,6 +652,7 @@ async def _answer_and_remind(update: Update, context: Context, hint: str) -> Non
 
 @private_only  # a flow is a private matter: in a group, a button to the private chat
 async def signup_cancel_command(update: Update, context: Context) -> None:
+    """/cancel: leave the flow in progress."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
