@@ -1,4 +1,8 @@
-# Khon Kaen learning-city bot: `docker build -t kk-bot . && docker run -e BOT_TOKEN=... -v kk-data:/data kk-bot`
+# Khon Kaen learning-city bot:
+#   docker build -t kk-bot .
+#   docker run -d --restart unless-stopped -e BOT_TOKEN=... -v kk-data:/data kk-bot
+# The bot retries Telegram's passing failures itself; the restart policy brings it back
+# from the rest (a long outage at start-up, a crash).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,4 +27,7 @@ USER bot
 VOLUME ["/data"]
 # Webhook mode listens here when BOT_WEBHOOK_URL is set; polling needs no port.
 EXPOSE 8443
+# The bot touches `heartbeat` beside its database each minute when Telegram answers a getMe.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import os, sys, time; p = os.path.join(os.path.dirname(os.environ.get('BOT_DB_PATH', '/data/bot.sqlite3')), 'heartbeat'); sys.exit(not os.path.exists(p) or time.time() - os.path.getmtime(p) > 180)"]
 CMD ["python", "-m", "bot", "run"]

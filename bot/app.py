@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Defaults
 
 from bot import texts
@@ -265,15 +265,33 @@ def build_application(
     return app
 
 
+async def _heartbeat(app: Application[Any, Any, Any, Any, Any, Any], every: float) -> None:
+    """Touch `heartbeat` beside the database each time Telegram answers a getMe, so a
+    health check can tell a bot that works from one that is stuck or cut off."""
+    path = services(app).settings.db_path.with_name("heartbeat")
+    while True:
+        try:
+            await app.bot.get_me()
+        except TelegramError as exc:  # after the request's own retries
+            log.warning("heartbeat: Telegram did not answer (%s)", exc)
+        else:
+            path.touch()
+        await asyncio.sleep(every)
+
+
 @asynccontextmanager
 async def running(
-    app: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: int = 10
+    app: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    poll_timeout: int = 10,
+    heartbeat: float = 60.0,
 ) -> AsyncIterator[None]:
     """Run the application (polling, or webhook when configured) for the duration of the block.
 
     This is what `Application.run_polling` does, minus owning the event loop, so the same
     sequence runs under `python -m bot run`, `chat` and the tests (`async with app:` alone would
-    skip post_init and post_shutdown).
+    skip post_init and post_shutdown). Every `heartbeat` seconds the bot checks that Telegram
+    answers (the Docker image's HEALTHCHECK reads the file it touches).
     """
     settings = services(app).settings
     await app.initialize()
@@ -296,9 +314,11 @@ async def running(
                 timeout=poll_timeout, poll_interval=0.0, allowed_updates=Update.ALL_TYPES
             )
         await app.start()
+        beat = asyncio.create_task(_heartbeat(app, heartbeat))
         try:
             yield
         finally:
+            beat.cancel()
             # Broadcasts stop between two messages and resume at the next start; otherwise
             # app.stop() would wait for every recipient.
             for delivery in services(app).deliveries.values():

@@ -135,7 +135,10 @@ async def test_backoff_doubles_with_jitter_and_a_ceiling() -> None:
 
 @asynccontextmanager
 async def faulty_bot(
-    tmp_path: Path, knowledge: Knowledge, arrange: Callable[[LocalBotApi], None]
+    tmp_path: Path,
+    knowledge: Knowledge,
+    arrange: Callable[[LocalBotApi], None],
+    heartbeat: float = 60.0,
 ) -> AsyncIterator[BotEnv]:
     """The real application on the local Bot API, as `start_bot` runs it, with faults
     arranged before it starts (so start-up meets them too)."""
@@ -149,7 +152,7 @@ async def faulty_bot(
             admin_ids=frozenset({ADMIN_ID}),
         )
         app = build_application(settings, knowledge)
-        async with running(app, poll_timeout=1):
+        async with running(app, poll_timeout=1, heartbeat=heartbeat):
             yield BotEnv(server, app, settings)
         assert server.rejected == [], f"Telegram would have refused: {server.rejected}"
 
@@ -297,3 +300,26 @@ async def test_a_tap_is_handled_even_when_its_acknowledgement_never_gets_through
         assert menu.edit_count > before or len(env.server.messages(USER)) > 1
         assert query_id not in env.server.callback_answers  # the spinner stopped on its own
         assert error_messages(env.server, [USER]) == []
+
+
+async def test_the_heartbeat_stops_while_telegram_does_not_answer(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    beat = tmp_path / "heartbeat"  # beside the database, where the HEALTHCHECK looks
+
+    async def touched_after(stamp: int, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if beat.exists() and beat.stat().st_mtime_ns > stamp:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    async with faulty_bot(tmp_path, signup_kb, lambda server: None, heartbeat=0.1) as env:
+        assert await touched_after(0, 5)
+        env.server.inject_faults(error_rate=1.0, methods={"getMe"})
+        await asyncio.sleep(0.5)  # a beat already under way ends
+        stamp = beat.stat().st_mtime_ns
+        assert not await touched_after(stamp, 1.5)
+        env.server.inject_faults()  # Telegram answers again
+        assert await touched_after(stamp, 15)
