@@ -1,10 +1,11 @@
 """Run every benchmark and write bench/results/latest.md, latest.json and latency.png.
 
-    python bench/run.py            (about three minutes on a 2-core machine)
+    python bench/run.py            (about six minutes on a 2-core machine)
 
 Each figure is compared with a simple baseline measured in the same run: a plain rapidfuzz
 extractOne for the matcher, a minimal python-telegram-bot echo bot for whole-bot throughput,
-the store alone for sign-ups, and Telegram's 30 messages a second for broadcasts.
+the store alone for sign-ups, Telegram's 30 messages a second for broadcasts, and the bot's
+former first-come order for a crowd's first answers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -134,6 +136,29 @@ def table(m: list[dict[str, float]], cold: tuple[float, float], bot: dict[str, f
     return "\n".join(rows)
 
 
+CROWD_ROWS = {
+    "before": "as it was: first come, first served",
+    "processor_only": "update processor fixed, sending still first-come",
+    "now": "now: fair sending too",
+}
+
+
+def crowd_table(crowd: dict[str, Any]) -> str:
+    rows = [
+        f"| a crowd: {crowd['residents']} residents each typing {crowd['questions_each']} "
+        "questions (flood limits on) | first answer: median | p90 | worst | all answered |",
+        "|---|---|---|---|---|",
+    ]
+    for scenario, title in (("at_once", "all at once"), ("arriving", "arriving over 10 s")):
+        for config, label in CROWD_ROWS.items():
+            r = crowd[scenario][config]
+            rows.append(
+                f"| {title}, {label} | {r['median_s']:.1f} s | {r['p90_s']:.1f} s"
+                f" | {r['worst_s']:.1f} s | {r['all_answered_s']:.1f} s |"
+            )
+    return "\n".join(rows)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     started = time.perf_counter()
@@ -144,7 +169,10 @@ def main() -> None:
 
     bot = asyncio.run(run_all())
     bot["residents"] = 300
-    md = table(m, cold, bot)
+    from bench import crowd as crowd_bench
+
+    crowd = asyncio.run(crowd_bench.run())
+    md = table(m, cold, bot) + "\n\n" + crowd_table(crowd)
     has_plot = plot(m, OUT / "latency.png")
     elapsed = time.perf_counter() - started
     report = f"# Benchmarks\n\nMachine: {machine()}. Whole run: {elapsed:.0f} s.\n\n{md}\n" + (
@@ -153,7 +181,14 @@ def main() -> None:
     (OUT / "latest.md").write_text(report, encoding="utf-8")
     (OUT / "latest.json").write_text(
         json.dumps(
-            {"matcher": m, "cold_start_s": cold[1], "first_start_s": cold[0], "bot": bot}, indent=2
+            {
+                "matcher": m,
+                "cold_start_s": cold[1],
+                "first_start_s": cold[0],
+                "bot": bot,
+                "crowd": crowd,
+            },
+            indent=2,
         ),
         encoding="utf-8",
     )
