@@ -272,10 +272,11 @@ async def _heartbeat(app: Application[Any, Any, Any, Any, Any, Any], every: floa
     while True:
         try:
             await app.bot.get_me()
+            path.touch()
         except TelegramError as exc:  # after the request's own retries
             log.warning("heartbeat: Telegram did not answer (%s)", exc)
-        else:
-            path.touch()
+        except OSError as exc:
+            log.warning("heartbeat: cannot touch %s (%s)", path, exc)
         await asyncio.sleep(every)
 
 
