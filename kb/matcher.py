@@ -22,23 +22,21 @@ each entry's phrasings, which catches paraphrases that share few words with the 
 from __future__ import annotations
 
 import math
-import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
-from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pythainlp.corpus import thai_words
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import Levenshtein
 
 from kb import calibration, semantic
 from kb.calibration import Calibration
+from kb.matching.speller import Speller
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
 from kb.thai import (
@@ -112,10 +110,6 @@ class MatchResult:
         }
 
 
-# Tone marks, mai taikhu, thanthakhat, mai han-akat: easy to miss or misplace when typing.
-_DIACRITICS = re.compile("[\u0e31\u0e47-\u0e4c]")
-
-
 VERB_UNKNOWN = 0.5  # weight of a verb no entry uses, relative to a noun
 ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 4 s at this many)
 _SOUNDS = [
@@ -168,34 +162,6 @@ def _royin(word: str) -> str:
     return _romanize(word)
 
 
-def _skeleton(word: str) -> str:
-    return _DIACRITICS.sub("", word)
-
-
-# Letters that sound alike, as residents confuse them when they spell by ear: the same
-# initial sound (ส ศ ษ ซ, ท ธ ฒ ฑ, น ณ, พ ภ ผ...) or the same final sound (-k: ก ข ค;
-# -t: ด ต จ ส ท...; -n: น ณ ร ล; -p: บ พ ภ), so ข่าวสาน (ข่าวสาร), อาชีบ (อาชีพ), กสน (กศน)
-# and บูรนาการ (บูรณาการ) are each one slip, charged half a letter.
-_HOMOPHONES = "กขฃคฅฆ จฉชฌ ซศษสดฎตฏถฐทธฒฑ นณรลฬ บปพภผ ฝฟ ยญ หฮ ไใ".split()
-_FOLD = str.maketrans({c: g[0] for g in _HOMOPHONES for c in g[1:]})
-
-
-def _typo_distance(word: str, known: str, budget: int) -> float:
-    """Edit distance as typing slips make it: two swapped letters (เบีนย for เบียน) are one
-    slip, and a missing or wrong tone mark or thanthakhat, or a letter swapped for one that
-    sounds the same, counts half a letter.
-
-    Plain edit distance on the raw strings: rapidfuzz's default_process would strip vowels.
-    """
-    a, b = _skeleton(word), _skeleton(known)
-    sound = OSA.distance(a.translate(_FOLD), b.translate(_FOLD), score_cutoff=budget)
-    if sound > budget:
-        return sound
-    letters = sound + 0.5 * (OSA.distance(a, b) - sound)
-    marks = OSA.distance(_DIACRITICS.findall(word), _DIACRITICS.findall(known))
-    return letters + 0.5 * min(marks, 2)
-
-
 _MONTHS = (
     "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม"
 ).split()
@@ -207,14 +173,6 @@ def _date_words(entry: Entry) -> list[str]:
         return []
     day = entry.starts  # in the offset the organiser wrote, i.e. local time
     return [f"{day.day} {_MONTHS[day.month - 1]} {day.year + 543}"]
-
-
-def _bigrams(word: str) -> list[str]:
-    """The letter pairs of a word as it sounds (letters that sound alike folded), so that a
-    misspelling by ear still shares pairs with the word meant (กสน, กศน)."""
-    word = word.translate(_FOLD)
-    # In order, not a set: candidate ties must break the same way in every process.
-    return list(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1))) or [word]
 
 
 def _trigrams(text: str) -> Counter[str]:
@@ -329,12 +287,9 @@ class Matcher:
         self._gram_values: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
         self._idf: dict[str, float] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
-        self._dictionary = frozenset(thai_words())
-        self._skeletons: dict[str, str] = {}  # skeleton -> a surface spelling with it
         self._general: dict[str, float] = {}
         self._roman: dict[str, str] | None = None
         self._roman_buckets: dict[tuple[str, int], list[str]] = {}
-        self._bigram_surface: dict[str, tuple[str, ...]] = {}  # bigram + chr(length) -> words
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._verbs = thai_verbs()
         self._semantic: SemanticIndex | None = None
@@ -419,19 +374,7 @@ class Matcher:
         for term in slots:
             surfaces.setdefault(term, term)
         self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
-        by_bigram: dict[str, set[str]] = defaultdict(set)
-        for word in self._surface:
-            # Keyed by bigram and word length: a correction is never more than three letters
-            # longer or shorter, so a lookup counts only words it could accept.
-            size = chr(len(word))
-            for bg in _bigrams(word):
-                by_bigram[bg + size].add(word)
-            if THAI_LETTER.match(word):
-                self._skeletons.setdefault(_skeleton(word), word)
-        # Tuples, not sets: a fifth of the memory, and they are only ever read whole.
-        # Sorted, so that ties between candidates break the same way in every process.
-        self._bigram_surface = {bg: tuple(sorted(words)) for bg, words in by_bigram.items()}
-        del by_bigram
+        self._speller = Speller(self._surface)
         self._build_shapes(shapes, n)
 
     def _build_shapes(self, shapes: _ShapeUnits, n: int) -> None:
@@ -561,36 +504,8 @@ class Matcher:
             return None
         if " " in word:  # Latin words joined: only romanised Thai spans words
             return self._romanised(word) if word.replace(" ", "").isalpha() else None
-        same = self._skeletons.get(_skeleton(word))
-        if same is not None:
-            return self._surface[same], 0.95
-        budget = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
-        grams = _bigrams(word)
-        index = self._bigram_surface
-        found = [
-            spellings
-            for size in map(chr, range(max(1, len(word) - budget), len(word) + budget + 1))
-            for bg in grams
-            # A bigram in thousands of words points nowhere.
-            if 0 < len(spellings := index.get(bg + size, ())) <= 400
-        ]
-        candidates = Counter(chain.from_iterable(found))
-        need = max(1, len(word) - 1 - 2 * budget)  # bigrams an edit budget can spoil
-        best: tuple[str, float] | None = None
+        best = self._speller.correct(word)
         latin = not THAI_LETTER.match(word)
-        for surface, shared in candidates.most_common(40):
-            if shared < need or abs(len(surface) - len(word)) > budget:
-                continue
-            # English typos rarely touch the first letter, while a different first letter
-            # often makes a different word (iphone is not phone).
-            if latin and surface[0] != word[0]:
-                continue
-            dist = _typo_distance(word, surface, budget)
-            if dist > budget:
-                continue
-            sim = 1.0 - dist / max(len(word), len(surface))
-            if best is None or sim > best[1]:
-                best = (self._surface[surface], sim)
         if latin and word.replace(" ", "").isalpha():
             # Thai typed in Latin letters (tham, dai) is often one letter from an English
             # word in the knowledge base (thai, day): a sound match wins over a spelling one.
@@ -726,7 +641,7 @@ class Matcher:
                     joined = ("" if THAI_LETTER.match(words[i]) else " ").join(words[a : b + 1])
                     # A real Thai word we do not know (มาราธอน, เรื่องตลก) is not a typo: it is
                     # what makes a question out of scope, so it must stay unknown.
-                    if joined in self._dictionary and joined not in self._surface:
+                    if self._speller.is_other_word(joined):
                         continue
                     hit = self._correct(joined)
                     if hit is None:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from kb.knowledge import Knowledge
-from kb.matcher import Outcome, _typo_distance
+from kb.matcher import Outcome
+from kb.matching.speller import Speller, typo_distance
 from tests.conftest import BANGKOK, ROOT
 
 SMALL = """\
@@ -125,10 +126,25 @@ def test_shipped_kb_basic_questions(knowledge: Knowledge) -> None:
 def test_letters_that_sound_alike_are_half_a_slip() -> None:
     # Residents spell by ear: the same initial sound (ศ for ส) or final sound (น for ร,
     # บ for พ) is a lesser slip than a different letter.
-    assert _typo_distance("กสน", "กศน", 1) == 0.5
-    assert _typo_distance("ข่าวสาน", "ข่าวสาร", 2) == 0.5
-    assert _typo_distance("อาชีบ", "อาชีพ", 1) == 0.5
-    assert _typo_distance("กสน", "แสน", 1) == 1.0
+    assert typo_distance("กสน", "กศน", 1) == 0.5
+    assert typo_distance("ข่าวสาน", "ข่าวสาร", 2) == 0.5
+    assert typo_distance("อาชีบ", "อาชีพ", 1) == 0.5
+    assert typo_distance("กสน", "แสน", 1) == 1.0
+
+
+def test_speller_corrects_to_the_term_of_the_closest_spelling() -> None:
+    speller = Speller(
+        {"อาชีพ": "อาชีพ", "ข่าวสาร": "ข่าวสาร", "ตลาด": "ตลาด", "ข้อมูลส่วนบุคคล": "ข้อมูลส่วนตัว"}
+    )
+    assert speller.correct("อาชีบ") == ("อาชีพ", 0.9)  # a final heard alike: half a slip
+    assert speller.correct("ขาวสาร") == ("ข่าวสาร", 0.95)  # only the tone mark missing
+    # A lexicon variant corrects to the knowledge base's term.
+    variant = speller.correct("ข้อมูลส่วนบุคคน")
+    assert variant is not None and variant[0] == "ข้อมูลส่วนตัว"
+    assert speller.correct("โรงพยาบาล") is None
+    # A real word the knowledge base does not use is what makes a question out of scope.
+    assert speller.is_other_word("โรงพยาบาล") and not speller.is_other_word("อาชีพ")
+    assert not speller.is_other_word("อาชีบ")
 
 
 def test_sound_alike_misspellings_are_corrected(lexical_knowledge: Knowledge) -> None:

@@ -1,0 +1,1 @@
+"""The Thai matcher, one component a module (see kb/matching/matcher.py)."""
