@@ -27,15 +27,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Levenshtein
 
 from kb import calibration, semantic
 from kb.calibration import Calibration
+from kb.matching.romanised import RomanisedIndex
 from kb.matching.speller import Speller
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
@@ -111,57 +110,6 @@ class MatchResult:
 
 
 VERB_UNKNOWN = 0.5  # weight of a verb no entry uses, relative to a noun
-ROMAN_LIMIT = 20_000  # words romanised for Latin-typed Thai (about 4 s at this many)
-_SOUNDS = [
-    ("ph", "p"), ("th", "t"), ("kh", "k"), ("ch", "j"), ("sh", "s"), ("ue", "u"),
-    ("oe", "o"), ("ae", "e"), ("aa", "a"), ("ii", "i"), ("uu", "u"), ("oo", "o"), ("ee", "e"),
-    ("r", "l"), ("v", "w"), ("z", "s"), ("c", "k"), ("y", "i"), ("h", ""),
-]  # fmt: skip
-
-
-def _sound(latin: str) -> str:
-    """A rough sound key for romanised Thai: residents and the Royal Institute system
-    spell the same word differently (jompol / chomphon, talad / talat, pak / phak,
-    tor / to). Syllables given apart (by a space) get their final sounds normalised."""
-    keys = []
-    for piece in latin.lower().split():
-        # Thai final sounds: residents write d, l, r where the system writes t, n, and -or
-        # for the vowel o; royin keeps a silent ร after k (สมัคร: samakn).
-        if piece.endswith("or"):
-            piece = piece[:-1]
-        elif piece.endswith("kn"):
-            piece = piece[:-1]
-        for a, b in _SOUNDS:
-            piece = piece.replace(a, b)
-        if piece.endswith("d"):
-            piece = piece[:-1] + "t"
-        if piece.endswith("l"):
-            piece = piece[:-1] + "n"
-        keys.append(piece)
-    return "".join(keys)
-
-
-@cache
-def _linking_syllables() -> dict[str, str]:
-    """A final consonant said again as a syllable with a short a (จ -> ja, ช -> cha)."""
-    return {c: _royin(c + "ะ") for c in "กขคจชซดตถทธบปพภศษสฎฏฐฑฒณนมลรว"}
-
-
-def _royin(word: str) -> str:
-    """One word or syllable romanised by pythainlp's Royal Institute engine.
-
-    Its public `romanize` first segments the text with pythainlp's default dictionary, which
-    builds a second 60,000-word trie (about 70 MB) for words we have segmented already.
-    """
-    try:
-        from pythainlp.transliterate.royin import _romanize
-    except ImportError:  # a pythainlp without it: the public function, at its memory cost
-        from pythainlp.transliterate import romanize
-
-        return romanize(word, engine="royin")
-    return _romanize(word)
-
-
 _MONTHS = (
     "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม"
 ).split()
@@ -288,8 +236,6 @@ class Matcher:
         self._idf: dict[str, float] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._general: dict[str, float] = {}
-        self._roman: dict[str, str] | None = None
-        self._roman_buckets: dict[tuple[str, int], list[str]] = {}
         general_frequencies()  # load the corpus frequencies now, not on a resident's first question
         self._verbs = thai_verbs()
         self._semantic: SemanticIndex | None = None
@@ -375,6 +321,7 @@ class Matcher:
             surfaces.setdefault(term, term)
         self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
         self._speller = Speller(self._surface)
+        self.romanised = RomanisedIndex(self._surface, self._entry_count)
         self._build_shapes(shapes, n)
 
     def _build_shapes(self, shapes: _ShapeUnits, n: int) -> None:
@@ -450,6 +397,9 @@ class Matcher:
         lo, hi = self._term_bounds[slot], self._term_bounds[slot + 1]
         return self._term_entries[lo:hi], self._term_sat[lo:hi]
 
+    def _entry_count(self, term: str) -> int:
+        return len(self._postings(term)[0])
+
     def _general_weight(self, token: str) -> float:
         """How much a word says in general Thai: 1 for rare words and names, low for common ones.
 
@@ -503,67 +453,24 @@ class Matcher:
         if len(word) < 3 or word.isdigit():
             return None
         if " " in word:  # Latin words joined: only romanised Thai spans words
-            return self._romanised(word) if word.replace(" ", "").isalpha() else None
+            return self.romanised.lookup(word) if word.replace(" ", "").isalpha() else None
         best = self._speller.correct(word)
         latin = not THAI_LETTER.match(word)
         if latin and word.replace(" ", "").isalpha():
             # Thai typed in Latin letters (tham, dai) is often one letter from an English
             # word in the knowledge base (thai, day): a sound match wins over a spelling one.
-            roman = self._romanised(word)
+            roman = self.romanised.lookup(word)
             if roman is not None and (best is None or roman[1] > best[1]):
                 best = roman
         return best
 
     def prepare_latin(self) -> None:
         """What questions typed in Latin letters need, loaded ahead of the first one: the
-        English word frequencies, and sound keys of the knowledge base's Thai words as the
-        Royal Institute system romanises them, for Thai typed in Latin letters (talad
-        jompol): the commonest words first, at most ROMAN_LIMIT (about 0.2 ms a word).
-        Built on first need, or ahead of time in a thread (the bot does so at start-up);
-        swapped in whole when ready.
-
-        pythainlp's royin engine often garbles a whole word (กิจกรรม: kitkam, ยกเลิก:
-        yakloek) but romanises syllables well (kit-kam, yok-loek), so each word gets both
-        keys."""
+        English word frequencies, and the sound keys of the knowledge base's Thai words
+        (kb/matching/romanised.py). Built on first need otherwise; the bot calls it in a
+        thread at start-up."""
         english_frequencies()  # English words' weights, also for Latin-typed questions
-        if self._roman is not None:
-            return
-        # newmm over pythainlp's syllable list (10,000 syllables); its syllable_tokenize would
-        # also build the default 60,000-word trie (about 70 MB) that we never use.
-        from pythainlp.tokenize import newmm, syllable_dict_trie
-
-        syllable_trie = syllable_dict_trie()
-        links = _linking_syllables()
-        roman: dict[str, str] = {}
-        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        thai = [w for w in self._surface if THAI_LETTER.match(w) and len(w) <= 24]
-        thai.sort(key=lambda w: -len(self._postings(self._surface[w])[0]))
-        # Keys as the words are written first, for every word; the guessed linking syllables
-        # after them, so that a guess never takes a key from a written word.
-        written: list[tuple[str, str]] = []
-        guessed: list[tuple[str, str]] = []
-        for surface in thai[:ROMAN_LIMIT]:
-            term = self._surface[surface]
-            syllables = newmm.segment(surface, custom_dict=syllable_trie)
-            romans = [_royin(s) for s in syllables]
-            written += [(_sound(" ".join(romans)), term), (_sound(_royin(surface)), term)]
-            # Compounds of Pali and Sanskrit words are said with a linking syllable that is
-            # not written: กิจกรรม is kit-cha-kam, ราชการ rat-cha-kan, and residents type what
-            # they hear (kitjakam). One key for each place where such a syllable may go.
-            for i in range(len(syllables) - 1):
-                final = syllables[i][-1]
-                if final in links and THAI_LETTER.match(syllables[i + 1]):
-                    linked = [*romans[: i + 1], links[final], *romans[i + 1 :]]
-                    guessed.append((_sound(" ".join(linked)), term))
-        for key, term in written:
-            if len(key) >= 3 and key not in roman:
-                roman[key] = term
-                buckets[(key[0], len(key))].append(key)
-        # A guess is only matched exactly: one sound off a guess is too far from the word.
-        for key, term in guessed:
-            roman.setdefault(key, term)
-        self._roman_buckets = buckets
-        self._roman = roman
+        self.romanised.prepare()
 
     def prepare_semantic(self, cache: VectorCache | None = None) -> bool:
         """Embed every phrasing (title, questions, learned) with the sentence model, from
@@ -596,25 +503,6 @@ class Matcher:
     @property
     def semantic(self) -> bool:
         return self._semantic is not None
-
-    def _romanised(self, word: str) -> tuple[str, float] | None:
-        key = _sound(word)
-        if len(key) < 3:
-            return None
-        if self._roman is None:
-            self.prepare_latin()
-        assert self._roman is not None
-        term = self._roman.get(key)
-        if term is not None:
-            return term, 0.9
-        if len(key) < 5:
-            return None
-        # One sound off (samakn for สมัคร): only keys starting alike and about as long.
-        for length in (len(key) - 1, len(key), len(key) + 1):
-            for other in self._roman_buckets.get((key[0], length), ()):
-                if Levenshtein.distance(key, other, score_cutoff=1) <= 1:
-                    return self._roman[other], 0.85
-        return None
 
     def _query_terms(self, words: list[str]) -> list[list[tuple[str, float]]]:
         """For each meaningful word, its (term, similarity) alternatives: the word's canonical

@@ -9,6 +9,7 @@ import pytest
 
 from kb.knowledge import Knowledge
 from kb.matcher import Outcome
+from kb.matching.romanised import RomanisedIndex, sound
 from kb.matching.speller import Speller, typo_distance
 from tests.conftest import BANGKOK, ROOT
 
@@ -162,7 +163,20 @@ def test_romanised_thai_as_residents_hear_it(lexical_knowledge: Knowledge) -> No
     # A compound term longer than 15 letters (เมืองแห่งการเรียนรู้) is romanised too.
     assert m.match("muang haeng kan rian ru").ranked[0].entry_id == "kk-learning-city-what"
     # A guessed linking syllable never takes a written word's key: talad is still ตลาด.
-    assert m._romanised("talad") == ("ตลาด", 0.85)
+    assert m.romanised.lookup("talad") == ("ตลาด", 0.85)
+
+
+def test_romanised_keys_spelt_as_residents_and_royin_spell() -> None:
+    words = ["ตลาด", "จอมพล", "กิจกรรม", "สมัคร", "ผัก"]
+    index = RomanisedIndex({w: w for w in words}, lambda term: 1)
+    # Residents' spelling and the Royal Institute's share a sound key.
+    assert sound("jompol") == sound("chomphon")
+    assert index.lookup("jompol") == index.lookup("chomphon") == ("จอมพล", 0.9)
+    assert index.lookup("kitjakam") == ("กิจกรรม", 0.9)  # the unwritten linking syllable
+    assert index.lookup("kit kam") == ("กิจกรรม", 0.9)  # syllables typed apart
+    assert index.lookup("samakn") == ("สมัคร", 0.9)  # royin's silent ร
+    assert index.lookup("hospital") is None
+    assert index.lookup("ab") is None  # too short to say anything
 
 
 def test_shape_units_count_trigrams_as_a_counter_would() -> None:
