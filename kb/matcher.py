@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +35,7 @@ from kb import calibration, semantic
 from kb.calibration import Calibration
 from kb.matching.romanised import RomanisedIndex
 from kb.matching.speller import Speller
+from kb.matching.trigrams import TrigramIndex, shape_text
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
 from kb.thai import (
@@ -123,95 +123,6 @@ def _date_words(entry: Entry) -> list[str]:
     return [f"{day.day} {_MONTHS[day.month - 1]} {day.year + 543}"]
 
 
-def _trigrams(text: str) -> Counter[str]:
-    padded = f" {text} "
-    if len(padded) < 3:
-        return Counter([padded])
-    return Counter([padded[i : i + 3] for i in range(len(padded) - 2)])
-
-
-_CODE_BITS = 21  # every Unicode code point fits in 21 bits: a trigram is one int64 key
-_CODE_MASK = (1 << _CODE_BITS) - 1
-_EMPTY_KEY = (ord(" ") << _CODE_BITS) | ord(" ")  # "  ", the one gram of an empty unit
-
-
-_GramIds = npt.NDArray[Any]  # uint16 while gram ids fit in two bytes, int32 after
-
-
-def _gram_text(key: int) -> str:
-    codes = (key >> 2 * _CODE_BITS, (key >> _CODE_BITS) & _CODE_MASK, key & _CODE_MASK)
-    return "".join(chr(c) for c in codes if c)
-
-
-class _ShapeUnits:
-    """Each shape unit's trigrams, kept as (gram id, count) pairs in numpy arrays as the index
-    is built: holding the units' texts until the end would cost more than the index itself.
-
-    Units are counted in batches by numpy, not with a Counter each: at 10,000 entries that
-    is 10 million trigrams, and a Python loop over them took a quarter of indexing time."""
-
-    BATCH = 4096
-
-    def __init__(self) -> None:
-        self._gram_of_key: dict[int, int] = {}
-        self._pending: list[str] = []
-        self._ids: list[_GramIds] = []
-        self._counts: list[npt.NDArray[np.uint8]] = []
-        self._sizes: list[npt.NDArray[np.int32]] = []
-
-    def add(self, text: str) -> None:
-        self._pending.append(text)
-        if len(self._pending) >= self.BATCH:
-            self._count()
-
-    def _count(self) -> None:
-        units, self._pending = self._pending, []
-        if not units:
-            return
-        # The units' code points in one array, each padded with a space as _trigrams pads
-        # and ended by a NUL: a window with a NUL in it spans two units and is dropped.
-        text = "".join(f" {t} \0" for t in units)
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        keys = (codes[:-2] << 2 * _CODE_BITS) | (codes[1:-1] << _CODE_BITS) | codes[2:]
-        inside = (codes[:-2] != 0) & (codes[1:-1] != 0) & (codes[2:] != 0)
-        unit = np.cumsum(codes == 0)[:-2]
-        keys, unit = keys[inside], unit[inside]
-        del codes, inside
-        empty = [i for i, t in enumerate(units) if not t]
-        if empty:
-            keys = np.concatenate((keys, np.full(len(empty), _EMPTY_KEY, dtype=np.int64)))
-            unit = np.concatenate((unit, np.asarray(empty, dtype=np.int64)))
-        distinct, where = np.unique(keys, return_inverse=True)
-        known = self._gram_of_key
-        # Ids in first-seen order, the same in every process (distinct keys come sorted).
-        gram = np.fromiter(
-            (known.setdefault(k, len(known)) for k in distinct.tolist()),
-            dtype=np.int64,
-            count=len(distinct),
-        )
-        pairs, counts = np.unique((unit << 32) | gram[where.ravel()], return_counts=True)
-        # Two bytes a gram id while they fit (51,650 grams at 10,000 entries), four after.
-        narrow = len(known) <= 1 << 16
-        self._ids.append((pairs & 0xFFFFFFFF).astype(np.uint16 if narrow else np.int32))
-        # A trigram 255 times in one phrasing is already noise: a byte is enough.
-        self._counts.append(np.minimum(counts, 255).astype(np.uint8))
-        self._sizes.append(np.bincount(pairs >> 32, minlength=len(units)).astype(np.int32))
-
-    def take(self) -> tuple[dict[str, int], _GramIds, npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
-        """Every unit's (gram id, count) pairs, unit by unit, and each unit's number of
-        pairs; handed over (not shared) so they can be freed early."""
-        self._count()
-        grams = {_gram_text(key): gid for key, gid in self._gram_of_key.items()}
-        out = (
-            grams,
-            np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int32),
-            np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.uint8),
-            np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int32),
-        )
-        self._gram_of_key, self._ids, self._counts, self._sizes = {}, [], [], []
-        return out
-
-
 class Matcher:
     def __init__(
         self, kb: KnowledgeBase, text: ThaiText, thresholds: Thresholds | None = None
@@ -227,12 +138,7 @@ class Matcher:
         self._term_entries: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
         self._term_sat: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
         self._doclen: list[float] = []
-        self._unit_entry: array[int] = array("i")
-        self._gram_id: dict[str, int] = {}
-        self._gram_idf: list[float] = []
-        self._gram_bounds: list[int] = [0]
-        self._gram_units: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
-        self._gram_values: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        self.shapes = TrigramIndex()
         self._idf: dict[str, float] = {}
         self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
         self._general: dict[str, float] = {}
@@ -244,22 +150,12 @@ class Matcher:
         self._build(kb.entries)
 
     # ------------------------------------------------------------------ index
-    def _shape_text(self, words: list[str], expanded: list[tuple[str, ...]] | None = None) -> str:
-        """What the trigram signal compares: the words as typed and as canonical terms, so
-        both a misspelling of the surface form and a dialect synonym find the entry."""
-        if expanded is None:
-            expanded = self.text.expand_all(words)
-        raw = "".join(w for w, exp in zip(words, expanded, strict=True) if exp)
-        canon = "".join(exp[0] for exp in expanded if exp)
-        return raw if raw == canon else f"{raw} {canon}"
-
     def _build(self, entries: Iterable[Entry]) -> None:
         # Postings grow as three flat C arrays of (term, entry, weighted frequency), entry by
         # entry, and are grouped by term at the end: two small arrays per term were 30 MB of
         # array objects at 10,000 entries.
         slots = self._term_slot
         post_term, post_entry, post_freq = array("i"), array("i"), array("d")
-        shapes = _ShapeUnits()
         surfaces: dict[str, str] = {}
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
@@ -279,8 +175,7 @@ class Matcher:
                     words = self.text.segment(t)
                     expanded = self.text.expand_all(words)
                     if name != "answer":
-                        shapes.add(self._shape_text(words, expanded))
-                        self._unit_entry.append(idx)
+                        self.shapes.add(idx, shape_text(words, expanded))
                     if name == "keywords" and i == len(texts) - 1:
                         continue  # the joined keyword list is a shape unit only
                     for word, toks in zip(words, expanded, strict=True):
@@ -322,74 +217,7 @@ class Matcher:
         self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
         self._speller = Speller(self._surface)
         self.romanised = RomanisedIndex(self._surface, self._entry_count)
-        self._build_shapes(shapes, n)
-
-    def _build_shapes(self, shapes: _ShapeUnits, n: int) -> None:
-        """Character-trigram TF-IDF over units (titles, phrasings, keyword lists).
-
-        The units' (gram id, count) pairs were collected in compact arrays as the entries
-        were read; numpy computes idf and norms and groups the postings by gram.
-
-        There are millions of pairs at 10,000 entries. The arrays as long as all of them are
-        the input, a slice number per pair (a byte) and the output; every other array is for
-        a slice of the pairs only, so that the build's peak memory stays near what it keeps.
-        """
-        gram_ids, gram_of, counts, size_of = shapes.take()
-        units = len(size_of)
-        # Every gram occurs: df >= 1. Counted a slice at a time: bincount copies its input
-        # to int64 first, which for all the pairs at once was the build's largest array.
-        df = np.zeros(len(gram_ids), dtype=np.int64)
-        for a in range(0, len(gram_of), 1 << 20):
-            df += np.bincount(gram_of[a : a + (1 << 20)], minlength=len(gram_ids))
-        idf = np.log1p(units / df)
-        idf32 = idf.astype(np.float32)
-        tf = np.arange(256, dtype=np.float32)  # log-scaled count, by count
-        np.log(tf, out=tf, where=tf > 0)
-        tf += 1
-        # Pairs are stored unit by unit: a unit's norm is a sum over its own slice.
-        offsets = np.concatenate(([0], np.cumsum(size_of)))  # where each unit's pairs start
-        norm = np.ones(units, dtype=np.float32)
-        for u0 in range(0, units, 16_384):
-            u1 = min(units, u0 + 16_384)
-            a, b = offsets[u0], offsets[u1]
-            weight = tf[counts[a:b]] * idf32[gram_of[a:b]]
-            norm[u0:u1] = np.sqrt(np.add.reduceat(weight * weight, offsets[u0:u1] - a))
-        norm[norm == 0] = 1.0
-        # Postings grouped by gram, units in order within a gram (a stable sort by gram),
-        # done for 16 slices of the gram ids with about as many pairs each.
-        bounds = np.concatenate(([0], np.cumsum(df)))
-        cuts = np.searchsorted(bounds, np.linspace(0, len(gram_of), 17)[1:-1])
-        slice_of = np.searchsorted(cuts, np.arange(len(df)), side="right").astype(np.uint8)
-        pair_slice = slice_of[gram_of]
-        values = np.empty(len(gram_of), dtype=np.float32)
-        owners = np.empty(len(gram_of), dtype=np.int32)
-        for k, lo in enumerate([0, *cuts.tolist()]):
-            pairs = np.flatnonzero(pair_slice == k)
-            if not len(pairs):
-                continue
-            pairs = pairs[np.argsort(gram_of[pairs], kind="stable")]
-            start = bounds[lo]
-            unit = np.searchsorted(offsets, pairs, side="right") - 1
-            owners[start : start + len(pairs)] = unit
-            values[start : start + len(pairs)] = (
-                tf[counts[pairs]] * idf32[gram_of[pairs]] / norm[unit]
-            )
-        del gram_of, counts, pair_slice
-        self._gram_values, self._gram_units = values, owners
-        # Postings of gram i are [bounds[i], bounds[i + 1]) of the two flat arrays: no
-        # per-gram array objects (tens of thousands of them at 10,000 entries).
-        self._gram_bounds = bounds.tolist()
-        self._gram_id = gram_ids
-        self._gram_idf = idf.tolist()
-        self._gram_default_idf = math.log(1 + units)
-        # Trigrams in more than 5% of units say little and cost the most to add up: a
-        # question skips them (their share of the cosine is small by their low idf).
-        self._stop_df = max(500, units // 20)
-        # Units are stored entry by entry, so an entry's best unit is a reduceat over them.
-        self._unit_count = units
-        self._unit_starts = np.searchsorted(
-            np.frombuffer(self._unit_entry, dtype=np.int32), np.arange(n, dtype=np.int32)
-        )
+        self.shapes.finish(n)
 
     def _postings(self, term: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The entries that use a known term, and the term's BM25 saturation in each."""
@@ -683,28 +511,7 @@ class Matcher:
 
     def _shape(self, words: list[str]) -> npt.NDArray[np.float64]:
         """Best trigram cosine between the question and each entry's units."""
-        vec = _trigrams(self._shape_text(words))
-        found = [(self._gram_id.get(g), c) for g, c in vec.items()]
-        weights = [
-            (
-                gid,
-                (1 + math.log(c))
-                * (self._gram_default_idf if gid is None else self._gram_idf[gid]),
-            )
-            for gid, c in found
-        ]
-        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
-        acc = np.zeros(self._unit_count)
-        bounds = self._gram_bounds
-        for gid, w in weights:
-            if gid is None:
-                continue
-            lo, hi = bounds[gid], bounds[gid + 1]
-            if hi - lo <= self._stop_df:
-                acc[self._gram_units[lo:hi]] += (w / norm) * self._gram_values[lo:hi]
-        if not self._unit_count:
-            return np.zeros(len(self._ids))
-        return np.maximum.reduceat(acc, self._unit_starts)
+        return self.shapes.scores(shape_text(words, self.text.expand_all(words)))
 
     def _decide(self, question: str, ranked: tuple[Scored, ...], t: Thresholds) -> MatchResult:
         if not ranked or ranked[0].score < t.suggest:

@@ -11,6 +11,7 @@ from kb.knowledge import Knowledge
 from kb.matcher import Outcome
 from kb.matching.romanised import RomanisedIndex, sound
 from kb.matching.speller import Speller, typo_distance
+from kb.matching.trigrams import ShapeUnits, TrigramIndex, trigrams
 from tests.conftest import BANGKOK, ROOT
 
 SMALL = """\
@@ -179,12 +180,26 @@ def test_romanised_keys_spelt_as_residents_and_royin_spell() -> None:
     assert index.lookup("ab") is None  # too short to say anything
 
 
+def test_trigram_shape_finds_the_misspelt_title() -> None:
+    index = TrigramIndex()
+    index.add(0, "แปลงผักปลอดสารพิษตลาดจอมพล")
+    index.add(0, "ปลูกผักที่ตลาดจอมพลได้ไหม")
+    index.add(1, "กองทุนตั้งต้นสร้างอาชีพ")
+    index.add(1, "ขอทุนสร้างอาชีพได้ไหม")
+    index.add(3, "ยกเลิกการสมัคร")  # entry 2 has no unit at all
+    index.finish(4)
+    # Missing vowels, a wrong final and no spaces still share most letter triples.
+    veg = index.scores("ปลูกผกตลาดจอมพน")
+    assert veg.argmax() == 0 and veg[0] > 0.4 and veg[1:].max() == 0
+    fund = index.scores("ขอทุนสางอาชีบ")
+    assert fund.argmax() == 1 and fund[1] > 0.4
+    assert not index.scores("hello").any() and len(index.scores("")) == 4
+
+
 def test_shape_units_count_trigrams_as_a_counter_would() -> None:
     # Units are counted in numpy batches; each must get exactly its own padded trigrams,
     # none spanning two units, an empty unit its one gram "  ".
     import random
-
-    from kb.matcher import _ShapeUnits, _trigrams
 
     rng = random.Random(5)
     letters = "กขคงจฉชซญดตถทนบปผพฟมยรลวสหอะาิีึืุูเแโใไ่้๊๋abc"
@@ -195,7 +210,7 @@ def test_shape_units_count_trigrams_as_a_counter_would() -> None:
         "ตลาด จอมพล",
         *("".join(rng.choices(letters, k=40)) for _ in range(1500)),
     ]
-    units = _ShapeUnits()
+    units = ShapeUnits()
     units.BATCH = 1000  # several batches, the last one partial
     for text in texts:
         units.add(text)
@@ -208,15 +223,13 @@ def test_shape_units_count_trigrams_as_a_counter_would() -> None:
             ids[start : start + size].tolist(), counts[start : start + size].tolist(), strict=True
         )
         got = {names[g]: c for g, c in pairs}
-        assert got == dict(_trigrams(text)), text
+        assert got == dict(trigrams(text)), text
         start += size
     assert start == len(ids)
 
 
 def test_shape_units_widen_gram_ids_past_two_bytes() -> None:
-    from kb.matcher import _ShapeUnits
-
-    units = _ShapeUnits()
+    units = ShapeUnits()
     consonants = [chr(c) for c in range(0x0E01, 0x0E2F)]  # 46: 97,336 three-letter words
     for a in consonants:
         for b in consonants:
