@@ -6,8 +6,11 @@ requests, ``{"ok": ..., "result"/"description": ...}`` responses), so a real
 python-telegram-bot ``Application`` can run against it unchanged.  It serves
 two purposes:
 
-* end-to-end tests drive a user (``send_text``, ``press``, ...) and inspect
-  what the bot sent (``messages``, ``wait_for_message``, ``rejected``);
+* end-to-end tests drive a user (``send_text``, ``press``, ...), inspect
+  what the bot sent (``messages``, ``wait_for_message``, ``rejected``), and
+  make Telegram fail the way it does now and then (``fail_next``,
+  ``inject_faults``: 5xx answers and dropped connections, kept apart from
+  refusals in ``injected_failures``);
 * a terminal chat mode lets a person talk to the bot with no network
   (``on_message`` hook plus the same driving methods).
 

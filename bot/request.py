@@ -12,10 +12,12 @@ time, where another try cannot do harm:
 - the connection dropped or timed out after the request was sent, so Telegram may have
   carried it out: methods whose repetition changes nothing (get*, set*, delete*, edit*,
   answerCallbackQuery, getUpdates...) are retried; a method that posts something
-  (sendMessage...) is tried once more only (`send_retries`). The usual cause is a keep-alive
-  connection closed on Telegram's side before the request reached it, so a second copy is
-  rare, and a duplicate answer costs a resident less than a missing one (the flow would
-  wait for an answer they never saw).
+  (sendMessage...) at most twice more (`send_retries`). A copy too many needs Telegram to
+  have carried a try out *and* its answer to be lost, and the retry right after such a try
+  is the one that makes it, so the second retry adds almost no duplicates while it halves
+  and halves again the answers lost to two drops in a row. A duplicate answer costs a
+  resident less than a missing one (a flow would wait for a reply to a question they
+  never saw).
 
 When a retry finds that the first try did take effect (an edit that is "not modified", a
 message already deleted, a callback query already answered), that is reported as success.
@@ -96,7 +98,7 @@ class RetryingRequest(HTTPXRequest):
         budget: float = 30.0,
         base_delay: float = 0.5,
         max_delay: float = 8.0,
-        send_retries: int = 1,
+        send_retries: int = 2,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         **kwargs: Any,

@@ -63,10 +63,10 @@ async def test_a_dropped_connection_is_retried_where_repeating_is_harmless() -> 
         server.fail_next("editMessageText", status=DROPPED, count=3)
         await bot.edit_message_text("หลังแก้", chat_id=USER, message_id=sent.message_id)
         assert server.messages(USER)[0].text == "หลังแก้"
-        # A message posts a new copy each time it is carried out: one more try only.
-        server.fail_next("sendMessage", status=DROPPED, count=1)
-        await bot.send_message(USER, "ครั้งเดียว")
+        # A message posts a new copy each time it is carried out: two more tries only.
         server.fail_next("sendMessage", status=DROPPED, count=2)
+        await bot.send_message(USER, "ครั้งเดียว")
+        server.fail_next("sendMessage", status=DROPPED, count=3)
         with pytest.raises(NetworkError, match="RemoteProtocolError"):
             await bot.send_message(USER, "ไม่ถึง")
         assert [m.text for m in server.messages(USER)] == ["หลังแก้", "ครั้งเดียว"]
