@@ -7,8 +7,11 @@ run, three ways: as the bot was (first come, first served, and PTB's concurrency
 taken by updates waiting for their chat's turn), with only the update processor changed
 (slots taken once the chat's turn has come, sending still first-come), and as the bot is
 now (that, plus fair sending: a chat's first answer before anyone's later ones).
+Questions are matched lexically (`BOT_SEMANTIC=0`): the order of sending is what is
+measured, and the sentence model's CPU time, on a machine shared with other work, would
+only add noise.
 
-    python -m bench.crowd        (about 3.5 minutes on a 2-core machine)
+    python -m bench.crowd   (about 3.5 minutes; writes bench/results/crowd.*)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.app import PerChatUpdateProcessor, build_application, running
 from bot.config import ROOT, Settings
@@ -27,6 +31,7 @@ from bot.ratelimit import TelegramRateLimiter
 from kb.evaluate import load_questions
 from kb.knowledge import Knowledge
 
+BANGKOK = ZoneInfo("Asia/Bangkok")
 RESIDENTS = 300
 QUESTIONS = 3
 SPREAD_S = 10.0  # the arriving crowd: 30 new residents a second
@@ -54,7 +59,10 @@ async def first_answers(
             for r in asks:
                 server.user(r)
             settings = Settings(
-                token=server.token, api_base_url=server.base_url, db_path=Path(tmp) / "c.sqlite3"
+                token=server.token,
+                api_base_url=server.base_url,
+                db_path=Path(tmp) / "c.sqlite3",
+                semantic=False,
             )
             app = build_application(
                 settings,
@@ -94,9 +102,7 @@ async def first_answers(
 
 
 async def run() -> dict[str, Any]:
-    from bench.bot_bench import knowledge
-
-    k = knowledge()
+    k = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
     asks = crowd_questions()
     results: dict[str, Any] = {"residents": RESIDENTS, "questions_each": QUESTIONS}
     for scenario, spread in (("at_once", 0.0), ("arriving", SPREAD_S)):
@@ -107,4 +113,11 @@ async def run() -> dict[str, Any]:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(asyncio.run(run()), indent=2))
+    from bench.run import OUT, crowd_table, machine
+
+    results = asyncio.run(run())
+    OUT.mkdir(exist_ok=True)
+    (OUT / "crowd.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    report = f"# A crowd's first answers\n\nMachine: {machine()}.\n\n{crowd_table(results)}\n"
+    (OUT / "crowd.md").write_text(report, encoding="utf-8")
+    print(report)
