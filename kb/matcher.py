@@ -21,9 +21,6 @@ each entry's phrasings, which catches paraphrases that share few words with the 
 
 from __future__ import annotations
 
-import math
-from array import array
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -35,6 +32,7 @@ from kb import calibration, semantic
 from kb.calibration import Calibration
 from kb.matching.romanised import RomanisedIndex
 from kb.matching.speller import Speller
+from kb.matching.terms import FieldText, TermIndex
 from kb.matching.trigrams import TrigramIndex, shape_text
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
@@ -42,12 +40,7 @@ from kb.thai import (
     THAI_LETTER,
     ThaiText,
     english_frequencies,
-    general_frequencies,
-    thai_verbs,
 )
-
-FIELD_WEIGHTS = {"title": 3.0, "questions": 3.0, "keywords": 2.0, "answer": 0.5}
-K1, B = 1.2, 0.5
 
 
 class Outcome(StrEnum):
@@ -109,7 +102,6 @@ class MatchResult:
         }
 
 
-VERB_UNKNOWN = 0.5  # weight of a verb no entry uses, relative to a noun
 _MONTHS = (
     "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม"
 ).split()
@@ -131,19 +123,8 @@ class Matcher:
         self.text = text
         self.t = thresholds or Thresholds()
         self._ids: list[str] = []
-        # Term postings, flat like the trigram ones: term -> slot; slot s is the entries
-        # _term_entries[b[s]:b[s + 1]] with their BM25 saturations in _term_sat (b: bounds).
-        self._term_slot: dict[str, int] = {}
-        self._term_bounds: list[int] = [0]
-        self._term_entries: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
-        self._term_sat: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
-        self._doclen: list[float] = []
+        self.terms = TermIndex(text)
         self.shapes = TrigramIndex()
-        self._idf: dict[str, float] = {}
-        self._surface: dict[str, str] = {}  # a spelling seen in the KB or lexicon -> its term
-        self._general: dict[str, float] = {}
-        general_frequencies()  # load the corpus frequencies now, not on a resident's first question
-        self._verbs = thai_verbs()
         self._semantic: SemanticIndex | None = None
         self.t_semantic = SEMANTIC_THRESHOLDS
         self.calibration: Calibration | None = None  # set by calibrate()
@@ -151,12 +132,7 @@ class Matcher:
 
     # ------------------------------------------------------------------ index
     def _build(self, entries: Iterable[Entry]) -> None:
-        # Postings grow as three flat C arrays of (term, entry, weighted frequency), entry by
-        # entry, and are grouped by term at the end: two small arrays per term were 30 MB of
-        # array objects at 10,000 entries.
-        slots = self._term_slot
-        post_term, post_entry, post_freq = array("i"), array("i"), array("d")
-        surfaces: dict[str, str] = {}
+        """Both indexes in one pass over the entries: each text is segmented once."""
         for idx, e in enumerate(entries):
             self._ids.append(e.id)
             keywords = [*e.keywords, *_date_words(e)]
@@ -167,10 +143,8 @@ class Matcher:
                 "keywords": [*keywords, " ".join(keywords)] if keywords else [],
                 "answer": [e.answer],
             }
-            tfw: dict[str, float] = defaultdict(float)
-            length = 0.0
+            counted: list[FieldText] = []
             for name, texts in fields.items():
-                w = FIELD_WEIGHTS[name]
                 for i, t in enumerate(texts):
                     words = self.text.segment(t)
                     expanded = self.text.expand_all(words)
@@ -178,98 +152,14 @@ class Matcher:
                         self.shapes.add(idx, shape_text(words, expanded))
                     if name == "keywords" and i == len(texts) - 1:
                         continue  # the joined keyword list is a shape unit only
-                    for word, toks in zip(words, expanded, strict=True):
-                        if toks:
-                            surfaces.setdefault(word, toks[0])
-                        length += w * len(toks)
-                        for tok in toks:
-                            tfw[tok] += w
-            self._doclen.append(length)
-            post_term.extend([slots.setdefault(tok, len(slots)) for tok in tfw])
-            post_entry.extend([idx] * len(tfw))
-            post_freq.extend(tfw.values())
-        n = len(self._ids)
-        self._avgdl = sum(self._doclen) / max(n, 1)
-        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        term_of = np.frombuffer(post_term, dtype=np.int32)
-        order = np.argsort(term_of, kind="stable")  # stable: entries stay in order in a term
-        df = np.bincount(term_of, minlength=len(slots))
-        del term_of, post_term
-        self._term_bounds = np.concatenate(([0], np.cumsum(df))).tolist()
-        self._term_entries = np.frombuffer(post_entry, dtype=np.int32)[order]
-        freq = np.frombuffer(post_freq, dtype=np.float64)[order]
-        del order, post_entry, post_freq
-        # BM25's saturation does not depend on the question: compute it once, here.
-        doclen = np.asarray(self._doclen, dtype=np.float64)
-        lengths = 1 - B + B * doclen[self._term_entries] / self._avgdl
-        self._term_sat = freq / (freq + K1 * lengths)
-        del freq, lengths
-        self._idf = {
-            term: math.log(1 + (n - d + 0.5) / (d + 0.5))
-            for term, d in zip(slots, df.tolist(), strict=True)
-        }
-        # Spellings a misspelt word may be corrected to: the KB's own words and every lexicon
-        # variant whose term the KB uses (ข้อมูลส่วนบุคคน -> ข้อมูลส่วนบุคคล -> ข้อมูลส่วนตัว).
-        for variant, term in self.text.lexicon.canonical.items():
-            surfaces.setdefault(variant, term)
-        for term in slots:
-            surfaces.setdefault(term, term)
-        self._surface = {w: t for w, t in surfaces.items() if t in slots and len(w) >= 3}
-        self._speller = Speller(self._surface)
-        self.romanised = RomanisedIndex(self._surface, self._entry_count)
-        self.shapes.finish(n)
-
-    def _postings(self, term: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-        """The entries that use a known term, and the term's BM25 saturation in each."""
-        slot = self._term_slot[term]
-        lo, hi = self._term_bounds[slot], self._term_bounds[slot + 1]
-        return self._term_entries[lo:hi], self._term_sat[lo:hi]
-
-    def _entry_count(self, term: str) -> int:
-        return len(self._postings(term)[0])
-
-    def _general_weight(self, token: str) -> float:
-        """How much a word says in general Thai: 1 for rare words and names, low for common ones.
-
-        A compound the corpus does not list (เข้างาน) says as much as its rarest part.
-        """
-        cached = self._general.get(token)
-        if cached is not None:
-            return cached
-        freqs = general_frequencies()
-        english = english_frequencies() if token.isascii() and token.isalpha() else {}
-        # A Latin word is weighed as English: the Thai corpus has a few English words, rare
-        # there (on, space) though common in English.
-        f = None if token in english else freqs.get(token)
-        if f is not None:
-            surprise = math.log(freqs.total / f)  # ~4 for the commonest words, ~17 for the rarest
-            weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
-        elif token.isdigit():
-            weight = 0.3  # numbers are often incidental ("my son is 5"); a date still matches
-        elif token in english:
-            # An English word the lexicon does not map: as informative as it is rare in English.
-            surprise = (9.0 - english[token]) * math.log(10)  # from its Zipf frequency
-            weight = min(1.0, max(0.05, (surprise - 5.0) / 7.0))
-        elif THAI_LETTER.match(token) and len(token) <= 2:
-            weight = 0.2  # a stray syllable left by a typo says little on its own
-        else:
-            # Parts are weighed the same way, down to corpus words (ทุกครั้งที่: ทุกครั้ง ที่,
-            # ทุกครั้ง: ทุก ครั้ง); a name the dictionary cannot cut stays rare.
-            parts = self.text.dictionary_parts(token) if THAI_LETTER.match(token) else [token]
-            if len(parts) > 1 and all(len(p) > 1 for p in parts):
-                weight = max(self._general_weight(p) for p in parts)
-            else:
-                weight = 1.0
-        if len(self._general) < 200_000:  # residents' words are endless; memory is not
-            self._general[token] = weight
-        return weight
-
-    def _weight(self, token: str) -> float:
-        idf = self._idf.get(token)
-        if idf is None:  # a word no entry uses: a verb is likely a paraphrase (ยื่น for ส่ง)
-            verb = VERB_UNKNOWN if token in self._verbs else 1.0
-            return self._max_idf * verb * self._general_weight(token)
-        return idf * self._general_weight(token)
+                    counted.append((name, words, expanded))
+            self.terms.add(counted)
+        self.terms.finish()
+        # The spellings the knowledge base knows, shared by both ways of correcting a word.
+        surfaces = self.terms.surfaces
+        self.speller = Speller(surfaces)
+        self.romanised = RomanisedIndex(surfaces, self.terms.entry_count)
+        self.shapes.finish(len(self._ids))
 
     def _correct(self, word: str) -> tuple[str, float] | None:
         """The closest known spelling of a word the knowledge base does not contain.
@@ -282,7 +172,7 @@ class Matcher:
             return None
         if " " in word:  # Latin words joined: only romanised Thai spans words
             return self.romanised.lookup(word) if word.replace(" ", "").isalpha() else None
-        best = self._speller.correct(word)
+        best = self.speller.correct(word)
         latin = not THAI_LETTER.match(word)
         if latin and word.replace(" ", "").isalpha():
             # Thai typed in Latin letters (tham, dai) is often one letter from an English
@@ -341,7 +231,7 @@ class Matcher:
         with one slip (เมืองแห่งการเรียรู้) is cut into five words.
         """
         expanded = self.text.expand_all(words)
-        known = [bool(exp) and exp[0] in self._term_slot for exp in expanded]
+        known = [bool(exp) and self.terms.knows(exp[0]) for exp in expanded]
         assigned: list[list[tuple[str, float]]] = [[(t, 1.0) for t in exp] for exp in expanded]
         i = 0
         while i < len(words):
@@ -357,7 +247,7 @@ class Matcher:
                     joined = ("" if THAI_LETTER.match(words[i]) else " ").join(words[a : b + 1])
                     # A real Thai word we do not know (มาราธอน, เรื่องตลก) is not a typo: it is
                     # what makes a question out of scope, so it must stay unknown.
-                    if self._speller.is_other_word(joined):
+                    if self.speller.is_other_word(joined):
                         continue
                     hit = self._correct(joined)
                     if hit is None:
@@ -378,7 +268,7 @@ class Matcher:
                 assigned[k] = []
             # A correction to a compound (samak yang ngai -> สมัครยังไง) brings its parts too,
             # as the compound typed correctly would.
-            parts = self.text.expand(term)[1:] if term in self._term_slot else ()
+            parts = self.text.expand(term)[1:] if self.terms.knows(term) else ()
             assigned[a] = [(term, sim), *((p, sim) for p in parts)]
             i = b + 1
         return [pairs for pairs in assigned if pairs]
@@ -431,7 +321,7 @@ class Matcher:
             for term, sim in group[:1]
             if sim < 1.0 and THAI_LETTER.match(term)
         ]
-        scores = a * self._coverage(terms) + (1 - a) * self._shape(words + meant)
+        scores = a * self.terms.coverage(terms) + (1 - a) * self._shape(words + meant)
         index = self._semantic  # read once: a reload may swap it in meanwhile
         similarity = None
         if index is not None:
@@ -477,37 +367,6 @@ class Matcher:
             self.t_semantic = tuned
         self.calibration = placed
         return placed
-
-    def _coverage(self, groups: list[list[tuple[str, float]]]) -> npt.NDArray[np.float64]:
-        """Share of the question's information each entry explains, in [0, 1].
-
-        A compound and its parts are one word of the question: they count once, with the
-        weight of the most informative, and a part alone explains only its own share.
-        """
-        n = len(self._ids)
-        acc = np.zeros(n)
-        total = 0.0
-        for group in groups:
-            weights = [self._weight(term) for term, _ in group]
-            whole = max(weights)
-            total += whole
-            if len(weights) > 1:
-                parts = sum(weights[1:])
-                weights = [whole] + [whole * w / parts for w in weights[1:]]
-            found = [
-                (self._postings(term), tw * sim)
-                for (term, sim), tw in zip(group, weights, strict=True)
-                if term in self._term_slot
-            ]
-            if len(found) == 1:
-                (idx, sat), scale = found[0]
-                acc[idx] += scale * sat
-            elif found:
-                best = np.zeros(n)
-                for (idx, sat), scale in found:
-                    best[idx] = np.maximum(best[idx], scale * sat)
-                acc += best
-        return acc / total if total > 0 else acc
 
     def _shape(self, words: list[str]) -> npt.NDArray[np.float64]:
         """Best trigram cosine between the question and each entry's units."""
