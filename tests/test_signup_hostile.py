@@ -12,6 +12,7 @@ from typing import Any
 from bot import texts
 from bot.localapi import LocalBotApi, SentMessage
 from bot.store import Store
+from handlers.signup import NOTICE_INTERVAL
 from tests.conftest import BotEnv
 
 
@@ -244,4 +245,24 @@ async def test_a_confirmation_that_cannot_replace_the_tapped_message_arrives_ane
     env.server.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
     replies = await env.press(112, offer, offer.find_button("ยืนยันสมัคร"), until="/mysignups")
     assert last(replies).text.startswith("✅ ยืนยันการสมัคร\nอบรมปลูกผัก รอบเล็ก")
+    assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]
+
+
+async def test_an_undelivered_confirmation_is_sent_by_the_next_round(env: BotEnv) -> None:
+    """Telegram refuses both the in-place edit and the new message: the confirmation stays in
+    the outbox and the periodic round sends it (within NOTICE_INTERVAL seconds)."""
+    env.server.user(113)
+    await at_name_step(env, 113)
+    await env.send(113, "ทองใบ ดีงาม", until="📱 ขอเบอร์")
+    await env.send(113, "0812345678", until="/mysignups")
+    offer = last(await env.send(113, "/start signup_ws-small"))
+    env.server.fail_next("editMessageText", 400, description="Bad Request: injected")
+    env.server.fail_next("sendMessage", 400, description="Bad Request: injected")
+    await env.server.press(113, offer.message_id, offer.find_button("ยืนยันสมัคร"))
+    await refused(env.server, 2)
+    assert await query(env, "SELECT kind, attempts FROM outbox") == [("confirmed", 1)]
+    deadline = time.monotonic() + NOTICE_INTERVAL + 15
+    while not any(m.text.startswith("✅ ยืนยันการสมัคร\nอบรมปลูกผัก") for m in env.server.messages(113)):
+        assert time.monotonic() < deadline, env.server.describe_chat(113)
+        await asyncio.sleep(0.2)
     assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]
