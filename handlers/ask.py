@@ -26,7 +26,7 @@ from handlers.common import (
     truncate,
     user_id,
 )
-from kb.matcher import Outcome
+from kb.matching import Outcome
 
 
 async def ask_message(update: Update, context: Context) -> None:

@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import texts
 from bot.app import Services, services
 from kb.loader import ID_RE
-from kb.matcher import MatchResult
+from kb.matching import MatchResult
 from kb.model import Entry
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -62,7 +62,7 @@ from handlers.common import (
     show,
     svc,
 )
-from kb.matcher import Outcome
+from kb.matching import Outcome
 from kb.model import Entry
 from kb.thai import ThaiText
 

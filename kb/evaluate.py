@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from kb.matcher import Matcher, MatchResult
+from kb.matching import Matcher, MatchResult
 from kb.model import KnowledgeBase
 
 OUT_OF_SCOPE = "out-of-scope"

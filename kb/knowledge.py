@@ -10,7 +10,7 @@ from pathlib import Path
 from kb.calibration import DEFAULT_PATH as DEFAULT_CALIBRATION
 from kb.calibration import load_questions
 from kb.loader import load_kb
-from kb.matcher import Matcher, MatchResult, Thresholds
+from kb.matching import Matcher, MatchResult, Thresholds
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import VectorCache, shipped_path
 from kb.thai import ThaiText, load_lexicon

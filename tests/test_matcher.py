@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from kb.knowledge import Knowledge
-from kb.matcher import Outcome
+from kb.matching import Outcome
 from kb.matching.romanised import RomanisedIndex, sound
 from kb.matching.speller import Speller, typo_distance
+from kb.matching.terms import TermIndex
 from kb.matching.trigrams import ShapeUnits, TrigramIndex, trigrams
 from tests.conftest import BANGKOK, ROOT
 
@@ -101,7 +102,7 @@ def test_ambiguous_question_suggests_a_few(small: Knowledge) -> None:
 def test_learned_phrasings_are_indexed(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from kb.matcher import Matcher
+    from kb.matching import Matcher
     from kb.model import KnowledgeBase
 
     path = tmp_path / "k.yaml"
@@ -118,6 +119,25 @@ def test_learned_phrasings_are_indexed(tmp_path: Path) -> None:
     assert learned.matcher.match("สวนครัวกลางเมือง").answer_id == "veg"
     assert base.with_learned({}) is base
     assert learned.with_learned({"veg": ("สวนครัวกลางเมือง",)}) is learned
+
+
+def test_term_index_coverage_is_the_share_of_the_question_explained(small: Knowledge) -> None:
+    text = small.matcher.text
+    terms = TermIndex(text)
+    for fields in (
+        [("title", "แปลงผักปลอดสารพิษ"), ("answer", "ตลาดจอมพล")],
+        [("title", "กองทุนสร้างอาชีพ"), ("questions", "ขอทุนได้ไหม")],
+    ):
+        terms.add([(f, words := text.segment(t), text.expand_all(words)) for f, t in fields])
+    terms.finish()
+    assert terms.knows("ผัก") and not terms.knows("โรงพยาบาล")  # a compound brings its parts
+    assert terms.entry_count("ทุน") == 1
+    # The spellings handed to the speller: the lexicon's variants of terms the entries use.
+    assert terms.surfaces["กาด"] == "ตลาด" and terms.surfaces["กองทุน"] == "ทุน"
+    veg = terms.coverage([[("ผัก", 1.0)]])
+    assert veg[0] > 0 and veg[1] == 0
+    # A word no entry uses takes its share of the question: coverage falls.
+    assert terms.coverage([[("ผัก", 1.0)], [("โรงพยาบาล", 1.0)]])[0] < veg[0] / 2
 
 
 def test_shipped_kb_basic_questions(knowledge: Knowledge) -> None:

@@ -1,22 +1,21 @@
 """The Thai matcher: a resident's question -> an answer, a few suggestions, or nothing.
 
-Two signals, both read from indexes built once at load time (a question never scans every
-entry with a fuzzy scorer):
+It fuses signals read from indexes built once at load time (a question never scans every
+entry with a fuzzy scorer), each index a component of its own:
 
-- coverage: BM25-style weighted term matching over the entry's fields (title and questions
-  weigh more than the answer text), expressed as the share of the question's information the
-  entry explains. Word weights mix rarity in the knowledge base with rarity in general Thai
-  (the Thai National Corpus frequencies shipped with pythainlp), so a question full of words
-  the knowledge base has never seen (โรงพยาบาล, ธนาคาร) scores low whatever the knowledge base.
-  Words that are not in the vocabulary are corrected to close vocabulary words with rapidfuzz,
-  looked up through a character-bigram index of the vocabulary, not of the entries.
-- shape: TF-IDF cosine of character trigrams between the question and each title, phrasing and
-  keyword list, which survives misspellings, missing spaces and bad segmentation.
+- coverage (terms.py): the share of the question's information an entry explains, by
+  BM25-style weighted term matching over its fields;
+- shape (trigrams.py): TF-IDF cosine of character trigrams with each title, phrasing and
+  keyword list, which survives misspellings, missing spaces and bad segmentation;
+- a word the knowledge base does not contain is first corrected, to a close spelling
+  (speller.py) or, typed in Latin letters, to the Thai word it sounds like (romanised.py),
+  and counts in both signals as the word meant;
+- where it can run, a multilingual sentence model (kb/semantic.py): how close the whole
+  question is in meaning to each entry's phrasings, which catches paraphrases that share
+  few words with the entry.
 
-Both are in [0, 1]; the blend is compared with fixed thresholds, so a score means the same
-thing for any knowledge base. Where it can run, a multilingual sentence model adds a third
-signal with a small weight (kb/semantic.py): how close the whole question is in meaning to
-each entry's phrasings, which catches paraphrases that share few words with the entry.
+All are in [0, 1]; the blend is compared with thresholds placed for each knowledge base when
+it is loaded (calibrate), so that a score means the same thing for a thin and a thick one.
 """
 
 from __future__ import annotations
@@ -36,11 +35,7 @@ from kb.matching.terms import FieldText, TermIndex
 from kb.matching.trigrams import TrigramIndex, shape_text
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import SemanticIndex, VectorCache
-from kb.thai import (
-    THAI_LETTER,
-    ThaiText,
-    english_frequencies,
-)
+from kb.thai import THAI_LETTER, ThaiText, english_frequencies
 
 
 class Outcome(StrEnum):
@@ -116,6 +111,8 @@ def _date_words(entry: Entry) -> list[str]:
 
 
 class Matcher:
+    """Fuses the components' signals into one score an entry and decides."""
+
     def __init__(
         self, kb: KnowledgeBase, text: ThaiText, thresholds: Thresholds | None = None
     ) -> None:
@@ -162,12 +159,9 @@ class Matcher:
         self.shapes.finish(len(self._ids))
 
     def _correct(self, word: str) -> tuple[str, float] | None:
-        """The closest known spelling of a word the knowledge base does not contain.
-
-        Tone marks and similar diacritics are the commonest slips, so a word whose skeleton
-        (without them) is a known word's skeleton is corrected first; otherwise Levenshtein
-        distance within a budget that grows with the word's length.
-        """
+        """The term meant by a word the knowledge base does not contain, with its similarity:
+        the speller's closest spelling or, for Latin letters, the romanised Thai word it
+        sounds like, whichever is closer."""
         if len(word) < 3 or word.isdigit():
             return None
         if " " in word:  # Latin words joined: only romanised Thai spans words
@@ -193,8 +187,8 @@ class Matcher:
     def prepare_semantic(self, cache: VectorCache | None = None) -> bool:
         """Embed every phrasing (title, questions, learned) with the sentence model, from
         `cache` where it has them, and from then on blend its similarity into the scores.
-        About 11 ms a phrasing not in the cache, so the bot calls it in a thread, before
-        its first question. Returns whether the model is in use: not where the engine
+        Embedding a phrasing not in the cache is slow, so the bot calls it in a thread,
+        before its first question. Returns whether the model is in use: not where the engine
         cannot run, nor above semantic.UNIT_LIMIT phrasings."""
         if self._semantic is not None:
             return True
