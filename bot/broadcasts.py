@@ -18,7 +18,8 @@ import aiosqlite
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.store import Store, _ts, utcnow
+from bot.residents import Residents
+from bot.store import Store, stamp, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
 
 
 class Broadcasts:
+    # /forgetme (bot.erasure): their deliveries. The broadcasts themselves are organisers'.
+    ERASE = ("deliveries", "user_id = :user")
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -89,7 +93,7 @@ class Broadcasts:
                 "INSERT INTO broadcasts (created_by, created_at, audience, kind, body, file_id,"
                 " status, progress_chat) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)"
                 f" RETURNING {_COLUMNS}",
-                (created_by, _ts(utcnow()), audience, kind, body, file_id, progress_chat),
+                (created_by, stamp(utcnow()), audience, kind, body, file_id, progress_chat),
             )
             row = await cur.fetchone()
             await cur.close()
@@ -129,10 +133,7 @@ class Broadcasts:
                 (state, error, broadcast_id, user_id),
             )
             if state == "blocked":
-                await db.execute(
-                    "UPDATE residents SET blocked_at = ? WHERE user_id = ?",
-                    (_ts(utcnow()), user_id),
-                )
+                await Residents.mark_blocked(db, user_id, stamp(utcnow()))
 
     async def counts(self, broadcast_id: int) -> Counts:
         rows = await self.store.query(
@@ -150,7 +151,7 @@ class Broadcasts:
             await db.execute(
                 "UPDATE broadcasts SET status = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'running'",
-                (status, _ts(utcnow()), broadcast_id),
+                (status, stamp(utcnow()), broadcast_id),
             )
 
     async def running(self) -> list[Broadcast]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import yaml
 
-from bot.store import Store, _ts, utcnow
+from bot.store import Store, stamp, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,14 @@ class LearnedPhrasing:
 
 
 class Learned:
+    # /forgetme (bot.erasure): phrasings from their questions, linked, or the same text as
+    # one of their questions (learned before the link existed).
+    ERASE = (
+        "learned",
+        "source_user = :user"
+        " OR phrasing IN (SELECT trim(text) FROM questions WHERE user_id = :user)",
+    )
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -26,12 +34,12 @@ class Learned:
         self, entry_id: str, phrasing: str, added_by: int, source_user: int | None = None
     ) -> bool:
         """Attach a phrasing to an entry; `source_user` is the resident who asked it, so that
-        their /forgetme removes it (bot.store.ERASURE)."""
+        their /forgetme removes it (bot.erasure)."""
         async with self.store.transaction() as db:
             cur = await db.execute(
                 "INSERT OR IGNORE INTO learned"
                 " (entry_id, phrasing, added_by, added_at, source_user) VALUES (?, ?, ?, ?, ?)",
-                (entry_id, phrasing.strip()[:500], added_by, _ts(utcnow()), source_user),
+                (entry_id, phrasing.strip()[:500], added_by, stamp(utcnow()), source_user),
             )
             return cur.rowcount == 1
 

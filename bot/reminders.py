@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from bot.store import Store, _ts, utcnow
+from bot.store import Store, stamp, utcnow
 from kb.model import Entry
 
 _SPEC = re.compile(r"^(\d+)d@(\d{1,2})[:.](\d{2})$|^(\d+)([hm])$")
@@ -60,6 +60,9 @@ class Due:
 
 
 class Reminders:
+    # /forgetme (bot.erasure): reminders of their sign-ups (before the sign-ups go).
+    ERASE = ("reminders_sent", "signup_id IN (SELECT id FROM signups WHERE user_id = :user)")
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -111,7 +114,7 @@ class Reminders:
         async with self.store.transaction() as db:
             cur = await db.execute(
                 "INSERT OR IGNORE INTO reminders_sent (signup_id, kind, sent_at) VALUES (?, ?, ?)",
-                (signup_id, kind, _ts(utcnow())),
+                (signup_id, kind, stamp(utcnow())),
             )
             return cur.rowcount == 1
 

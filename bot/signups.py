@@ -1,24 +1,26 @@
-"""Sign-ups, the people who make them, and residents' places in a multi-step flow.
+"""Sign-ups: seats, the waiting list, and the replies that carry a commitment.
 
-This module owns the `people`, `signups` and `flows` tables. Every decision about a seat is
-taken inside one write transaction, so two residents pressing at the same moment can never
-both take the last seat, and a crash leaves either the whole sign-up or none of it.
+This module owns the `signups` table (`Signups`, which also holds the rules: capacity, a
+waiting list served strictly in order) and the `outbox` table (`Outbox`). Every decision
+about a seat is taken inside one write transaction, so two residents pressing at the same
+moment can never both take the last seat, and a crash leaves either the whole sign-up or
+none of it. The resident's details are `bot.people`'s; the flow that led here `bot.flows`'.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import aiosqlite
 
-from bot.store import Store, _ts, erase_user, utcnow
+from bot.flows import Flows
+from bot.people import People
+from bot.store import Store, stamp, utcnow
 
 # Names: what a resident typed, or their Telegram profile name, before it is stored.
 NAME_MIN, NAME_MAX = 2, 100
@@ -62,13 +64,6 @@ class Result(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
-    user_id: int
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True, slots=True)
 class Signup:
     id: int
     entry_id: str
@@ -85,24 +80,6 @@ class Signup:
 class SignupOutcome:
     result: Result
     signup: Signup
-
-
-@dataclass(frozen=True, slots=True)
-class Forgotten:
-    had_details: bool
-    signups: int
-    questions: int
-    promoted: list[Signup] = field(default_factory=list)
-    learned: int = 0  # phrasings learned from their questions
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    user_id: int
-    kind: str
-    step: str
-    data: dict[str, Any]
-    updated_at: datetime
 
 
 class NoticeKind(StrEnum):
@@ -144,19 +121,107 @@ def _signup(row: aiosqlite.Row, position: int | None = None) -> Signup:
     )
 
 
-class Signups:
+class Outbox:
+    """Replies that carry a commitment (owns `outbox`): queued inside the transaction that
+    makes the change, deleted once Telegram accepts them."""
+
+    # /forgetme (bot.erasure): erasing the sign-up takes its notices (before the sign-up).
+    ERASE = ("outbox", "signup_id IN (SELECT id FROM signups WHERE user_id = :user)")
+
     def __init__(self, store: Store) -> None:
         self.store = store
         # Notices being sent right now: the periodic round and a handler never send the same
         # one at once (one process owns the database).
         self._sending: set[int] = set()
 
-    # ------------------------------------------------------------------ people
-    async def person(self, user_id: int) -> Person | None:
-        rows = await self.store.query(
-            "SELECT user_id, name, phone FROM people WHERE user_id = ?", (user_id,)
+    @staticmethod
+    async def queue(
+        db: aiosqlite.Connection,
+        signup_id: int,
+        kind: NoticeKind,
+        now: str,
+        message_id: int | None = None,
+    ) -> None:
+        """Queue a reply inside the caller's transaction: the change and its notice together."""
+        await db.execute(
+            "INSERT INTO outbox (signup_id, kind, message_id, created_at) VALUES (?, ?, ?, ?)",
+            (signup_id, kind.value, message_id, now),
         )
-        return Person(rows[0]["user_id"], rows[0]["name"], rows[0]["phone"]) if rows else None
+
+    @staticmethod
+    async def drop(db: aiosqlite.Connection, signup_id: int) -> None:
+        """Inside the caller's transaction: replies not yet sent about a sign-up that no
+        longer hold (it is being cancelled)."""
+        await db.execute("DELETE FROM outbox WHERE signup_id = ?", (signup_id,))
+
+    async def notices(
+        self, user_id: int | None = None, signup_ids: Sequence[int] | None = None
+    ) -> list[Notice]:
+        """Replies not yet accepted by Telegram, oldest first (all, one resident's, or those
+        about some sign-ups)."""
+        where = ""
+        args: tuple[object, ...] = ()
+        if user_id is not None:
+            where, args = " WHERE s.user_id = ?", (user_id,)
+        elif signup_ids is not None:
+            if not signup_ids:
+                return []
+            where = f" WHERE o.signup_id IN ({','.join('?' * len(signup_ids))})"
+            args = tuple(signup_ids)
+        rows = await self.store.query(
+            "SELECT o.id AS notice_id, o.kind, o.message_id, o.attempts,"
+            f" {', '.join('s.' + c for c in _SIGNUP_COLUMNS.split(', '))},"
+            " (SELECT COUNT(*) FROM signups w WHERE w.entry_id = s.entry_id"
+            "   AND w.status = 'waitlist' AND w.id <= s.id) AS pos"
+            f" FROM outbox o JOIN signups s ON s.id = o.signup_id{where} ORDER BY o.id",
+            args,
+        )
+        return [
+            Notice(
+                r["notice_id"],
+                NoticeKind(r["kind"]),
+                _signup(r, r["pos"] if r["status"] == Status.WAITLIST else None),
+                r["message_id"],
+                r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def claim(self, notice_id: int) -> bool:
+        """True if the notice is still queued and nobody in this process is sending it; it is
+        then ours until `release`. (Read after claiming: a notice listed a moment ago may
+        have been sent and removed by a handler since.)"""
+        if notice_id in self._sending:
+            return False
+        self._sending.add(notice_id)
+        rows = await self.store.query("SELECT 1 FROM outbox WHERE id = ?", (notice_id,))
+        if not rows:
+            self._sending.discard(notice_id)
+        return bool(rows)
+
+    def release(self, notice_id: int) -> None:
+        self._sending.discard(notice_id)
+
+    async def notice_sent(self, notice_id: int) -> None:
+        """Telegram accepted it (or it no longer needs saying): it leaves the outbox."""
+        async with self.store.transaction() as db:
+            await db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
+
+    async def notice_failed(self, notice_id: int) -> None:
+        """Not delivered this time; kept for the next round, up to NOTICE_ATTEMPTS."""
+        async with self.store.transaction() as db:
+            await db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (notice_id,))
+            await db.execute(
+                "DELETE FROM outbox WHERE id = ? AND attempts >= ?", (notice_id, NOTICE_ATTEMPTS)
+            )
+
+
+class Signups:
+    # /forgetme (bot.erasure): their sign-ups, after the rows that point to them.
+    ERASE = ("signups", "user_id = :user")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     # ------------------------------------------------------------------ signing up
     async def sign_up(
@@ -174,17 +239,11 @@ class Signups:
 
         The reply (confirmed or waitlisted) is queued in the outbox in the same transaction;
         `message_id` is the tapped message it should replace, if any."""
-        now = _ts(utcnow())
+        now = stamp(utcnow())
         async with self.store.transaction() as db:
-            await db.execute(
-                "INSERT INTO people (user_id, name, phone, consent_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
-                " SET name = excluded.name, phone = excluded.phone,"
-                " updated_at = excluded.updated_at",
-                (user_id, name, phone, now, now),
-            )
+            await People.save(db, user_id, name, phone, now)
             # Signing up completes the flow: both happen, or neither.
-            await db.execute("DELETE FROM flows WHERE user_id = ?", (user_id,))
+            await Flows.end_in(db, user_id)
             existing = await self._live(db, entry_id, user_id)
             if existing is not None:
                 position = await self._position(db, existing)
@@ -211,7 +270,7 @@ class Signups:
             assert row is not None
             position = await self._position(db, row)
             kind = NoticeKind.CONFIRMED if status is Status.CONFIRMED else NoticeKind.WAITLISTED
-            await self._queue(db, row["id"], kind, now, message_id)
+            await Outbox.queue(db, row["id"], kind, now, message_id)
         result = Result.CONFIRMED if status is Status.CONFIRMED else Result.WAITLISTED
         return SignupOutcome(result, _signup(row, position))
 
@@ -305,10 +364,10 @@ class Signups:
         second tap on "yes, cancel" changes nothing and still says cancelled); None when it is
         not theirs (an old or forged button). The reply "cancelled" is queued in the outbox in
         the same transaction, to replace `message_id` (the tapped message) if given."""
-        now = _ts(utcnow())
+        now = stamp(utcnow())
         async with self.store.transaction() as db:
             # Replies not yet sent about this sign-up no longer hold.
-            await db.execute("DELETE FROM outbox WHERE signup_id = ?", (signup_id,))
+            await Outbox.drop(db, signup_id)
             cur = await db.execute(
                 "UPDATE signups SET status = 'cancelled', cancelled_at = ?"
                 " WHERE id = ? AND user_id = ? AND status != 'cancelled'"
@@ -324,12 +383,12 @@ class Signups:
                 ) as found:
                     done = await found.fetchone()
                 return (_signup(done) if done is not None else None), []
-            await self._queue(db, row["id"], NoticeKind.CANCELLED, now, message_id)
-            promoted = await self._promote(db, row["entry_id"], capacity_of(row["entry_id"]), now)
+            await Outbox.queue(db, row["id"], NoticeKind.CANCELLED, now, message_id)
+            promoted = await self.promote_in(db, row["entry_id"], capacity_of(row["entry_id"]), now)
         return _signup(row), promoted
 
     @staticmethod
-    async def _promote(
+    async def promote_in(
         db: aiosqlite.Connection, entry_id: str, capacity: int | None, now: str
     ) -> list[Signup]:
         """Give freed seats to the waiting list in order (inside the caller's transaction)."""
@@ -354,19 +413,28 @@ class Signups:
                 "UPDATE signups SET status = 'confirmed', promoted_at = ? WHERE id = ?",
                 (now, row["id"]),
             )
-            await Signups._queue(db, row["id"], NoticeKind.PROMOTED, now)
+            await Outbox.queue(db, row["id"], NoticeKind.PROMOTED, now)
             if free is not None:
                 free -= row["people"]
             promoted.append(replace(_signup(row), status=Status.CONFIRMED))
         return promoted
 
+    @staticmethod
+    async def held_in(db: aiosqlite.Connection, user_id: int) -> list[str]:
+        """Inside the caller's transaction: entries where the resident holds seats."""
+        async with db.execute(
+            "SELECT DISTINCT entry_id FROM signups WHERE user_id = ? AND status = 'confirmed'",
+            (user_id,),
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
     async def rebalance(self, entry_ids: Sequence[str], capacity_of: CapacityOf) -> list[Signup]:
         """Promote where seats are free (a capacity raised in the knowledge base)."""
-        now = _ts(utcnow())
+        now = stamp(utcnow())
         promoted: list[Signup] = []
         async with self.store.transaction() as db:
             for entry_id in entry_ids:
-                promoted += await self._promote(db, entry_id, capacity_of(entry_id), now)
+                promoted += await self.promote_in(db, entry_id, capacity_of(entry_id), now)
         return promoted
 
     async def waiting_entries(self) -> list[str]:
@@ -374,132 +442,3 @@ class Signups:
             "SELECT DISTINCT entry_id FROM signups WHERE status = 'waitlist'"
         )
         return [r["entry_id"] for r in rows]
-
-    # ------------------------------------------------------------------ the outbox
-    @staticmethod
-    async def _queue(
-        db: aiosqlite.Connection,
-        signup_id: int,
-        kind: NoticeKind,
-        now: str,
-        message_id: int | None = None,
-    ) -> None:
-        """Queue a reply inside the caller's transaction: the change and its notice together."""
-        await db.execute(
-            "INSERT INTO outbox (signup_id, kind, message_id, created_at) VALUES (?, ?, ?, ?)",
-            (signup_id, kind.value, message_id, now),
-        )
-
-    async def notices(
-        self, user_id: int | None = None, signup_ids: Sequence[int] | None = None
-    ) -> list[Notice]:
-        """Replies not yet accepted by Telegram, oldest first (all, one resident's, or those
-        about some sign-ups)."""
-        where = ""
-        args: tuple[object, ...] = ()
-        if user_id is not None:
-            where, args = " WHERE s.user_id = ?", (user_id,)
-        elif signup_ids is not None:
-            if not signup_ids:
-                return []
-            where = f" WHERE o.signup_id IN ({','.join('?' * len(signup_ids))})"
-            args = tuple(signup_ids)
-        rows = await self.store.query(
-            "SELECT o.id AS notice_id, o.kind, o.message_id, o.attempts,"
-            f" {', '.join('s.' + c for c in _SIGNUP_COLUMNS.split(', '))},"
-            " (SELECT COUNT(*) FROM signups w WHERE w.entry_id = s.entry_id"
-            "   AND w.status = 'waitlist' AND w.id <= s.id) AS pos"
-            f" FROM outbox o JOIN signups s ON s.id = o.signup_id{where} ORDER BY o.id",
-            args,
-        )
-        return [
-            Notice(
-                r["notice_id"],
-                NoticeKind(r["kind"]),
-                _signup(r, r["pos"] if r["status"] == Status.WAITLIST else None),
-                r["message_id"],
-                r["attempts"],
-            )
-            for r in rows
-        ]
-
-    async def claim(self, notice_id: int) -> bool:
-        """True if the notice is still queued and nobody in this process is sending it; it is
-        then ours until `release`. (Read after claiming: a notice listed a moment ago may
-        have been sent and removed by a handler since.)"""
-        if notice_id in self._sending:
-            return False
-        self._sending.add(notice_id)
-        rows = await self.store.query("SELECT 1 FROM outbox WHERE id = ?", (notice_id,))
-        if not rows:
-            self._sending.discard(notice_id)
-        return bool(rows)
-
-    def release(self, notice_id: int) -> None:
-        self._sending.discard(notice_id)
-
-    async def notice_sent(self, notice_id: int) -> None:
-        """Telegram accepted it (or it no longer needs saying): it leaves the outbox."""
-        async with self.store.transaction() as db:
-            await db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
-
-    async def notice_failed(self, notice_id: int) -> None:
-        """Not delivered this time; kept for the next round, up to NOTICE_ATTEMPTS."""
-        async with self.store.transaction() as db:
-            await db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (notice_id,))
-            await db.execute(
-                "DELETE FROM outbox WHERE id = ? AND attempts >= ?", (notice_id, NOTICE_ATTEMPTS)
-            )
-
-    # ------------------------------------------------------------------ PDPA
-    async def forget(self, user_id: int, capacity_of: CapacityOf) -> Forgotten:
-        """Delete everything the bot holds about a resident; free their seats."""
-        now = _ts(utcnow())
-        async with self.store.transaction() as db:
-            async with db.execute(
-                "SELECT DISTINCT entry_id FROM signups WHERE user_id = ? AND status = 'confirmed'",
-                (user_id,),
-            ) as cur:
-                held = [r[0] for r in await cur.fetchall()]
-            # Every table holding their id or their words (bot.store.ERASURE), at once.
-            counts = await erase_user(db, user_id)
-            promoted: list[Signup] = []
-            for entry_id in held:
-                promoted += await self._promote(db, entry_id, capacity_of(entry_id), now)
-        return Forgotten(
-            had_details=counts["people"] > 0,
-            signups=counts["signups"],
-            questions=counts["questions"],
-            promoted=promoted,
-            learned=counts["learned"],
-        )
-
-    # ------------------------------------------------------------------ flows
-    async def flow(self, user_id: int, ttl: timedelta) -> Flow | None:
-        """The resident's flow in progress, or None (a flow idle longer than ttl is over)."""
-        rows = await self.store.query(
-            "SELECT user_id, kind, step, data, updated_at FROM flows WHERE user_id = ?",
-            (user_id,),
-        )
-        if not rows:
-            return None
-        r = rows[0]
-        updated = datetime.fromisoformat(r["updated_at"])
-        if utcnow() - updated > ttl:
-            await self.end_flow(user_id)
-            return None
-        return Flow(r["user_id"], r["kind"], r["step"], json.loads(r["data"]), updated)
-
-    async def save_flow(self, user_id: int, kind: str, step: str, data: dict[str, Any]) -> None:
-        async with self.store.transaction() as db:
-            await db.execute(
-                "INSERT INTO flows (user_id, kind, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, step = excluded.step,"
-                " data = excluded.data, updated_at = excluded.updated_at",
-                (user_id, kind, step, json.dumps(data, ensure_ascii=False), _ts(utcnow())),
-            )
-
-    async def end_flow(self, user_id: int) -> bool:
-        async with self.store.transaction() as db:
-            cur = await db.execute("DELETE FROM flows WHERE user_id = ?", (user_id,))
-            return cur.rowcount > 0

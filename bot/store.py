@@ -1,7 +1,10 @@
-"""The SQLite store (aiosqlite): the one owner of the database connection.
+"""The SQLite store (aiosqlite): the database connection, its transactions and the ordered
+migrations of the schema.
 
-Handlers never write SQL; they call methods here. Times are stored in UTC as ISO 8601 text
-and converted to the bot's zone only for display.
+Each table's rows are read and written by the one repository that owns it (bot/residents.py,
+questions.py, people.py, signups.py, flows.py, subscriptions.py, broadcasts.py,
+reminders.py, learned.py); handlers never write SQL. Times are stored in UTC as ISO 8601
+text (`stamp`) and converted to the bot's zone only for display.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,59 +160,18 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-# Every table that holds a resident's Telegram id or something they typed, and which of its
-# rows /forgetme deletes (`:user` is the resident's id). Rows that point to a sign-up go
-# before the sign-up. tests/test_privacy.py reads the live schema and fails when a table with
-# such a column is neither here nor in NOT_RESIDENTS.
-ERASURE: dict[str, str] = {
-    "reminders_sent": "signup_id IN (SELECT id FROM signups WHERE user_id = :user)",
-    "outbox": "signup_id IN (SELECT id FROM signups WHERE user_id = :user)",
-    # Phrasings from their questions: linked, or the same text as one of their questions.
-    "learned": "source_user = :user"
-    " OR phrasing IN (SELECT trim(text) FROM questions WHERE user_id = :user)",
-    "subscriptions": "user_id = :user",
-    "deliveries": "user_id = :user",
-    "signups": "user_id = :user",
-    "people": "user_id = :user",
-    "questions": "user_id = :user",
-    "flows": "user_id = :user",
-    "residents": "user_id = :user",
-}
-# Columns that look personal but hold organisers' ids and their own announcements.
-NOT_RESIDENTS: dict[str, tuple[str, ...]] = {
-    "broadcasts": ("created_by", "progress_chat", "body", "file_id"),
-    "learned": ("added_by",),
-}
 
-
-async def erase_user(db: aiosqlite.Connection, user_id: int) -> dict[str, int]:
-    """Delete every row ERASURE names for the resident, inside the caller's transaction;
-    returns the rows deleted per table."""
-    counts = {}
-    for table, where in ERASURE.items():
-        # Table names and clauses are our own constants, never user input.
-        cur = await db.execute(f"DELETE FROM {table} WHERE {where}", {"user": user_id})
-        counts[table] = cur.rowcount
-        await cur.close()
-    return counts
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer bot: this one would misread it, so it refuses."""
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _ts(dt: datetime) -> str:
+def stamp(dt: datetime) -> str:
+    """A moment as the database stores it: UTC, ISO 8601, to the second (sorts as text)."""
     return dt.astimezone(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedQuestion:
-    user_id: int | None
-    asked_at: datetime
-    text: str
-    outcome: str
-    top_id: str | None
-    score: float
 
 
 class Store:
@@ -231,7 +192,11 @@ class Store:
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA busy_timeout=5000")
         store = cls(db)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()  # aiosqlite's thread would otherwise outlive the refusal
+            raise
         return store
 
     async def close(self) -> None:
@@ -264,8 +229,9 @@ class Store:
     async def _migrate(self) -> None:
         current = await self.schema_version()
         if current > len(MIGRATIONS):
-            raise RuntimeError(
-                f"database schema version {current} is newer than this bot ({len(MIGRATIONS)})"
+            raise SchemaTooNew(
+                f"database schema version {current} is newer than this bot's"
+                f" ({len(MIGRATIONS)}): run the newer bot, or a backup made before it"
             )
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             async with self.transaction() as db:
@@ -273,125 +239,3 @@ class Store:
                     await db.execute(sql)
                 # PRAGMA takes no parameters; version is our own integer.
                 await db.execute(f"PRAGMA user_version = {version}")
-
-    # ------------------------------------------------------------------ residents
-    async def touch_resident(self, user_id: int) -> bool:
-        """Record that a resident used the bot; True the first time we see them."""
-        now = _ts(utcnow())
-        async with self.transaction() as db:
-            cur = await db.execute(
-                "INSERT OR IGNORE INTO residents (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
-                (user_id, now, now),
-            )
-            first = cur.rowcount == 1
-            if not first:
-                # Writing to the bot again means they unblocked it.
-                await db.execute(
-                    "UPDATE residents SET last_seen = ?, blocked_at = NULL WHERE user_id = ?",
-                    (now, user_id),
-                )
-        return first
-
-    async def set_blocked(self, user_id: int, blocked: bool) -> None:
-        """Telegram said the resident blocked the bot (or they came back with /start)."""
-        now = _ts(utcnow())
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO residents (user_id, first_seen, last_seen, blocked_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
-                " SET blocked_at = excluded.blocked_at",
-                (user_id, now, now, now if blocked else None),
-            )
-
-    # ------------------------------------------------------------------ questions
-    async def log_question(
-        self,
-        user_id: int | None,
-        text: str,
-        outcome: str,
-        top_id: str | None,
-        score: float,
-        at: datetime | None = None,
-    ) -> int:
-        """Store a resident's question and how the bot answered; returns its id."""
-        async with self.transaction() as db:
-            cur = await db.execute(
-                "INSERT INTO questions (user_id, asked_at, text, outcome, top_id, score)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, _ts(at or utcnow()), text[:4096], outcome, top_id, score),
-            )
-        return int(cur.lastrowid or 0)
-
-    async def mark_unanswered(self, question_id: int, user_id: int | None) -> bool:
-        """The resident said none of the suggestions fit: count it as unanswered.
-
-        Only the resident who asked can do this, so a forged button changes nothing.
-        """
-        async with self.transaction() as db:
-            cur = await db.execute(
-                "UPDATE questions SET outcome = 'fallback' WHERE id = ? AND user_id IS ?",
-                (question_id, user_id),
-            )
-        return cur.rowcount == 1
-
-    async def question_text(self, question_id: int) -> str | None:
-        found = await self.question(question_id)
-        return found[0] if found else None
-
-    async def question(self, question_id: int) -> tuple[str, int | None] | None:
-        """(text, the resident who asked it) of a stored question."""
-        rows = await self.query("SELECT text, user_id FROM questions WHERE id = ?", (question_id,))
-        return (rows[0]["text"], rows[0]["user_id"]) if rows else None
-
-    async def question_counts(self, since: datetime) -> tuple[int, int]:
-        """(questions asked, questions not answered directly) since a moment."""
-        rows = await self.query(
-            "SELECT COUNT(*) AS n, COUNT(CASE WHEN outcome != 'answer' THEN 1 END) AS missed"
-            " FROM questions WHERE asked_at >= ?",
-            (_ts(since),),
-        )
-        return int(rows[0]["n"]), int(rows[0]["missed"])
-
-    async def weak_questions(self, since: datetime, score_below: float) -> list[tuple[int, str]]:
-        """(id, text) of questions not answered, or answered with a low score, newest first."""
-        rows = await self.query(
-            "SELECT id, text FROM questions"
-            " WHERE asked_at >= ? AND (outcome != 'answer' OR score < ?) ORDER BY id DESC",
-            (_ts(since), score_below),
-        )
-        return [(r["id"], r["text"]) for r in rows]
-
-    # ------------------------------------------------------------------ retention
-    async def purge(self, questions_before: datetime, flows_before: datetime) -> tuple[int, int]:
-        """Delete questions asked before one moment and flows idle since before another (a
-        sign-up abandoned half-way keeps the typed name); returns (questions, flows)."""
-        async with self.transaction() as db:
-            cur = await db.execute(
-                "DELETE FROM questions WHERE asked_at < ?", (_ts(questions_before),)
-            )
-            questions = cur.rowcount
-            await cur.close()
-            cur = await db.execute("DELETE FROM flows WHERE updated_at < ?", (_ts(flows_before),))
-            flows = cur.rowcount
-            await cur.close()
-        return questions, flows
-
-    async def questions(self, outcome: str | None = None, limit: int = 100) -> list[LoggedQuestion]:
-        sql = "SELECT user_id, asked_at, text, outcome, top_id, score FROM questions"
-        args: tuple[object, ...] = ()
-        if outcome is not None:
-            sql += " WHERE outcome = ?"
-            args = (outcome,)
-        sql += " ORDER BY id DESC LIMIT ?"
-        rows = await self.query(sql, (*args, limit))
-        return [
-            LoggedQuestion(
-                r["user_id"],
-                datetime.fromisoformat(r["asked_at"]),
-                r["text"],
-                r["outcome"],
-                r["top_id"],
-                r["score"],
-            )
-            for r in rows
-        ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from bot.store import Store, _ts, utcnow
+from bot.store import Store, stamp, utcnow
 
 TOPICS = ("forums", "livelihood", "learning")
 
 
 class Subscriptions:
+    # /forgetme (bot.erasure): their topics.
+    ERASE = ("subscriptions", "user_id = :user")
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -22,7 +25,7 @@ class Subscriptions:
         unknown = topics - set(TOPICS)
         if unknown:
             raise ValueError(f"unknown topics: {sorted(unknown)}")
-        now = _ts(utcnow())
+        now = stamp(utcnow())
         async with self.store.transaction() as db:
             await db.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
             await db.executemany(

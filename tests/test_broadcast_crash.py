@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.localapi import LocalBotApi, SentMessage
+from bot.residents import Residents
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from tests.conftest import ADMIN_ID, ROOT, spawn_bot
@@ -35,7 +36,7 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
         for user in RESIDENTS:
-            await store.touch_resident(user)
+            await Residents(store).touch(user)
             await Subscriptions(store).set(user, {"livelihood"})
     finally:
         await store.close()

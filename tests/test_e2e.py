@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.questions import Questions
 from bot.store import Store
 from kb.knowledge import Knowledge
 from tests.conftest import BANGKOK, ROOT, BotEnv, start_bot
@@ -117,7 +118,7 @@ async def test_out_of_scope_falls_back_honestly_and_is_recorded(bot_env: BotEnv)
     assert texts.BTN_EVENTS in reply.button_texts()
     store = await Store.open(bot_env.settings.db_path)
     try:
-        (logged,) = await store.questions(outcome="fallback")
+        (logged,) = await Questions(store).recent(outcome="fallback")
     finally:
         await store.close()
     assert logged.text == "โรงพยาบาลศรีนครินทร์เปิดกี่โมง" and logged.user_id == RESIDENT
@@ -163,7 +164,7 @@ async def test_did_you_mean_buttons_and_none_of_these(tmp_path: Path) -> None:
         assert again.text.startswith("ขออภัยค่ะ")
         store = await Store.open(env.settings.db_path)
         try:
-            unanswered = await store.questions(outcome="fallback")
+            unanswered = await Questions(store).recent(outcome="fallback")
         finally:
             await store.close()
         assert [q.text for q in unanswered] == ["ผักปลอดสารพิษ"]

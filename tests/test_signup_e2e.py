@@ -10,6 +10,7 @@ import pytest
 
 from bot import texts
 from bot.localapi import SentMessage
+from bot.people import People
 from bot.signups import Signups, Status
 from bot.store import Store
 from kb.knowledge import Knowledge
@@ -162,7 +163,7 @@ async def test_declining_consent_stores_nothing(env: BotEnv) -> None:
     assert consent.text == texts.CONSENT_DECLINED
     store = await Store.open(env.settings.db_path)
     try:
-        assert await Signups(store).person(10) is None
+        assert await People(store).get(10) is None
         assert await store.query("SELECT * FROM flows WHERE user_id = 10") == []
     finally:
         await store.close()

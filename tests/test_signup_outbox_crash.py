@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.localapi import LocalBotApi, SentMessage
-from bot.signups import Signups
+from bot.signups import Outbox, Signups
 from bot.store import Store
 from tests.conftest import SIGNUP_KB, spawn_bot
 
@@ -61,8 +61,8 @@ async def test_confirmations_in_the_database_are_told_after_a_sigkill(tmp_path: 
         repo = Signups(store)
         for user in RESIDENTS:  # returning residents: details saved, two taps to sign up
             await repo.sign_up(user, f"คน {user}", "+66812345678", "old", "เก่า", None)
-        for notice in await repo.notices():  # they were told about that one long ago
-            await repo.notice_sent(notice.id)
+        for notice in await Outbox(store).notices():  # they were told about that one long ago
+            await Outbox(store).notice_sent(notice.id)
     finally:
         await store.close()
 

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.erasure import forget
+from bot.flows import FlowKind, Flows, SignupStep
+from bot.people import People
 from bot.phone import display_phone, normalize_phone
-from bot.signups import NoticeKind, Result, Signups, Status, name_ok
+from bot.questions import Questions
+from bot.signups import NoticeKind, Outbox, Result, Signups, Status, name_ok
 from bot.store import Store
 
 
@@ -90,10 +94,11 @@ async def test_cancel_promotes_first_in_line_and_is_told_once(repo: Signups) -> 
     assert cancelled is not None and cancelled.status is Status.CANCELLED
     assert [p.user_id for p in promoted] == [3]
     assert [s.position for s in await repo.of_user(4)] == [1]
-    told = [n for n in await repo.notices() if n.kind is NoticeKind.PROMOTED]
+    outbox = Outbox(repo.store)
+    told = [n for n in await outbox.notices() if n.kind is NoticeKind.PROMOTED]
     assert [n.signup.user_id for n in told] == [3]
-    await repo.notice_sent(told[0].id)
-    assert [n for n in await repo.notices() if n.kind is NoticeKind.PROMOTED] == []
+    await outbox.notice_sent(told[0].id)
+    assert [n for n in await outbox.notices() if n.kind is NoticeKind.PROMOTED] == []
     # Already cancelled (a second tap): still cancelled, and nobody is promoted again.
     again, more = await repo.cancel(first.id, 1, cap)
     assert again is not None and again.status is Status.CANCELLED and more == []
@@ -108,7 +113,8 @@ async def test_commitments_are_queued_with_the_change(repo: Signups) -> None:
     the change; a cancellation drops what no longer holds; erasure takes the notices too."""
     a = (await join(repo, 1, capacity=1)).signup
     await join(repo, 2, capacity=1)
-    queued = await repo.notices()
+    outbox = Outbox(repo.store)
+    queued = await outbox.notices()
     assert [(n.kind, n.signup.user_id) for n in queued] == [
         (NoticeKind.CONFIRMED, 1),
         (NoticeKind.WAITLISTED, 2),
@@ -118,20 +124,20 @@ async def test_commitments_are_queued_with_the_change(repo: Signups) -> None:
     # Resident 1's unsent "confirmed" is gone, "cancelled" replaces the tapped message; the
     # waiting resident is now promoted (the "waitlisted" notice is still there but renders as
     # nothing: it no longer holds).
-    kinds = [(n.kind, n.signup.user_id, n.message_id) for n in await repo.notices()]
+    kinds = [(n.kind, n.signup.user_id, n.message_id) for n in await outbox.notices()]
     assert (NoticeKind.CANCELLED, 1, 77) in kinds and (NoticeKind.PROMOTED, 2, None) in kinds
     assert (NoticeKind.CONFIRMED, 1, None) not in kinds
-    first_id = (await repo.notices())[0].id
-    assert await repo.claim(first_id)
-    assert not await repo.claim(first_id)  # one sender at a time
-    repo.release(first_id)
-    await repo.notice_sent(first_id)
-    assert not await repo.claim(first_id)  # sent: nothing left to claim
-    await repo.forget(2, unlimited)
-    assert {n.signup.user_id for n in await repo.notices()} == {1}
-    for n in await repo.notices():
-        await repo.notice_failed(n.id)
-    assert all(n.attempts == 1 for n in await repo.notices())
+    first_id = (await outbox.notices())[0].id
+    assert await outbox.claim(first_id)
+    assert not await outbox.claim(first_id)  # one sender at a time
+    outbox.release(first_id)
+    await outbox.notice_sent(first_id)
+    assert not await outbox.claim(first_id)  # sent: nothing left to claim
+    await forget(repo.store, 2, unlimited)
+    assert {n.signup.user_id for n in await outbox.notices()} == {1}
+    for n in await outbox.notices():
+        await outbox.notice_failed(n.id)
+    assert all(n.attempts == 1 for n in await outbox.notices())
 
 
 @pytest.mark.parametrize(
@@ -170,34 +176,39 @@ async def test_forget_deletes_everything_and_frees_the_seat(repo: Signups) -> No
     await join(repo, 1, capacity=1)
     await join(repo, 2, capacity=1)
     await join(repo, 1, entry="other", capacity=None)
-    await repo.store.log_question(1, "ถาม", "fallback", None, 0.1)
-    await repo.save_flow(1, "signup", "name", {"entry": "x"})
-    gone = await repo.forget(1, lambda _: 1)
+    await Questions(repo.store).log(1, "ถาม", "fallback", None, 0.1)
+    await Flows(repo.store).save(1, FlowKind.SIGNUP, SignupStep.NAME, {"entry": "x"})
+    gone = await forget(repo.store, 1, lambda _: 1)
     assert (gone.had_details, gone.signups, gone.questions) == (True, 2, 1)
     assert [p.user_id for p in gone.promoted] == [2]
-    assert await repo.person(1) is None
+    assert await People(repo.store).get(1) is None
     assert await repo.of_user(1) == []
-    assert await repo.store.questions() == []
-    nothing = await repo.forget(1, unlimited)
+    assert await Questions(repo.store).recent() == []
+    assert await repo.store.query("SELECT * FROM flows") == []
+    nothing = await forget(repo.store, 1, unlimited)
     assert (nothing.had_details, nothing.signups, nothing.questions) == (False, 0, 0)
 
 
 async def test_flows_expire(repo: Signups) -> None:
     from datetime import timedelta
 
-    await repo.save_flow(5, "signup", "phone", {"entry": "ev", "name": "ก <b>&"})
-    flow = await repo.flow(5, timedelta(minutes=30))
+    flows = Flows(repo.store)
+    await flows.save(5, FlowKind.SIGNUP, SignupStep.PHONE, {"entry": "ev", "name": "ก <b>&"})
+    flow = await flows.current(5)
     assert flow is not None and flow.data["name"] == "ก <b>&"
-    assert await repo.flow(5, timedelta(seconds=-1)) is None  # idle longer than the ttl
-    assert await repo.flow(5, timedelta(minutes=30)) is None  # and it is gone
+    assert flow.kind is FlowKind.SIGNUP and flow.step is SignupStep.PHONE
+    assert await flows.current(5, FlowKind.BROADCAST) is None  # another kind: not this one's
+    assert await flows.current(5, FlowKind.SIGNUP) is not None  # and left as it was
+    expired = Flows(repo.store, ttl=timedelta(seconds=-1))
+    assert await expired.current(5) is None  # idle longer than the ttl
+    assert await flows.current(5) is None  # and it is gone
 
 
 async def test_signing_up_ends_the_flow(repo: Signups) -> None:
-    from datetime import timedelta
-
-    await repo.save_flow(1, "signup", "phone", {"entry": "ev"})
+    flows = Flows(repo.store)
+    await flows.save(1, FlowKind.SIGNUP, SignupStep.PHONE, {"entry": "ev"})
     await join(repo, 1)
-    assert await repo.flow(1, timedelta(minutes=30)) is None
+    assert await flows.current(1) is None
 
 
 async def test_150_at_once_for_80_seats(repo: Signups) -> None:

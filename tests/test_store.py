@@ -6,6 +6,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.questions import Questions
+from bot.residents import Residents
 from bot.store import MIGRATIONS, Store
 
 
@@ -25,12 +27,13 @@ async def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
 async def test_residents_and_questions(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
-        assert await store.touch_resident(7) is True
-        assert await store.touch_resident(7) is False
-        qid = await store.log_question(7, "ปลูกผัก?", "suggest", "veg", 0.4)
-        assert await store.mark_unanswered(qid, 8) is False  # someone else's question
-        assert await store.mark_unanswered(qid, 7) is True
-        (q,) = await store.questions(outcome="fallback")
+        residents, questions = Residents(store), Questions(store)
+        assert await residents.touch(7) is True
+        assert await residents.touch(7) is False
+        qid = await questions.log(7, "ปลูกผัก?", "suggest", "veg", 0.4)
+        assert await questions.mark_unanswered(qid, 8) is False  # someone else's question
+        assert await questions.mark_unanswered(qid, 7) is True
+        (q,) = await questions.recent(outcome="fallback")
         assert q.text == "ปลูกผัก?" and q.user_id == 7 and q.asked_at.tzinfo is not None
     finally:
         await store.close()
@@ -47,6 +50,6 @@ async def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
                 raise RuntimeError("crash mid-way")
         except RuntimeError:
             pass
-        assert await store.touch_resident(1) is True  # the half-done insert was rolled back
+        assert await Residents(store).touch(1) is True  # the half-done insert was rolled back
     finally:
         await store.close()
