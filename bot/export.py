@@ -7,6 +7,7 @@ import io
 from datetime import datetime, tzinfo
 
 from bot.phone import display_phone
+from bot.signups import Signups
 from bot.store import Store
 
 HEADER = [
@@ -25,15 +26,7 @@ Row = list[str | int | None]
 
 async def signup_rows(store: Store, tz: tzinfo, entry_id: str | None = None) -> list[Row]:
     """Every sign-up (cancelled ones too, with the time), entry by entry, in sign-up order."""
-    sql = (
-        "SELECT s.id, s.entry_id, s.entry_title, s.status, s.people, s.created_at,"
-        " s.cancelled_at, p.name, p.phone FROM signups s JOIN people p ON p.user_id = s.user_id"
-    )
-    args: tuple[object, ...] = ()
-    if entry_id is not None:
-        sql += " WHERE s.entry_id = ?"
-        args = (entry_id,)
-    rows = await store.query(sql + " ORDER BY s.entry_id, s.id", args)
+    rows = await Signups(store).roster(entry_id)
     out: list[Row] = []
     queue: dict[str, int] = {}
     for r in rows:

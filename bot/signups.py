@@ -310,6 +310,19 @@ class Signups:
         )
         return [_signup(r) for r in rows]
 
+    async def roster(self, entry_id: str | None = None) -> list[aiosqlite.Row]:
+        """Every sign-up with the resident's name and phone (cancelled ones too), entry by
+        entry, in sign-up order: the staff's list (bot.export)."""
+        sql = (
+            "SELECT s.id, s.entry_id, s.entry_title, s.status, s.people, s.created_at,"
+            " s.cancelled_at, p.name, p.phone FROM signups s JOIN people p ON p.user_id = s.user_id"
+        )
+        args: tuple[object, ...] = ()
+        if entry_id is not None:
+            sql += " WHERE s.entry_id = ?"
+            args = (entry_id,)
+        return await self.store.query(sql + " ORDER BY s.entry_id, s.id", args)
+
     async def recent_entries(self, limit: int, live_only: bool = False) -> list[tuple[str, str]]:
         """(entry id, title) of entries with sign-ups, most recently signed up first; entries
         since removed from the knowledge base are included (staff still need them)."""
