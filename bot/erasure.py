@@ -26,20 +26,21 @@ from bot.subscriptions import Subscriptions
 
 # Rows that point to a sign-up go before the sign-up; learned phrasings are matched against
 # the resident's questions, so before the questions.
-ERASURE: dict[str, str] = dict(
-    [
-        Reminders.ERASE,
-        Outbox.ERASE,
-        Learned.ERASE,
-        Subscriptions.ERASE,
-        Broadcasts.ERASE,
-        Signups.ERASE,
-        People.ERASE,
-        Questions.ERASE,
-        Flows.ERASE,
-        Residents.ERASE,
-    ]
+_DECLARED = (
+    Reminders.ERASE,
+    Outbox.ERASE,
+    Learned.ERASE,
+    Subscriptions.ERASE,
+    Broadcasts.ERASE,
+    Signups.ERASE,
+    People.ERASE,
+    Questions.ERASE,
+    Flows.ERASE,
+    Residents.ERASE,
 )
+ERASURE: dict[str, str] = dict(_DECLARED)
+if len(ERASURE) != len(_DECLARED):  # two repositories claiming one table would hide one
+    raise RuntimeError("bot.erasure: a table is declared twice")
 # Columns that look personal but hold organisers' ids and their own announcements.
 NOT_RESIDENTS: dict[str, tuple[str, ...]] = {
     "broadcasts": ("created_by", "progress_chat", "body", "file_id"),
