@@ -109,13 +109,18 @@ async def test_a_server_not_listening_yet_is_retried_and_the_token_never_logged(
     caplog.set_level("INFO")
     server = LocalBotApi(port=port)
     request = RetryingRequest(base_delay=0.2, max_delay=0.4, attempts=8)
-    starting = asyncio.ensure_future(asyncio.sleep(0.5))
-    starting.add_done_callback(lambda _: asyncio.ensure_future(server.start()))
+
+    async def start_later() -> None:
+        await asyncio.sleep(0.5)
+        await server.start()
+
+    starting = asyncio.create_task(start_later())
     try:
         # Bot.initialize asks getMe, as the bot's start-up does.
         async with telegram.Bot(server.token, base_url=base_url, request=request) as bot:
             assert bot.username == "test_bot"
     finally:
+        await starting
         await server.stop()
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name == "bot.request")
     assert "getMe: ConnectError; try 2 of 8" in ours
