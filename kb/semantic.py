@@ -32,7 +32,12 @@ WEIGHT = 0.25  # share of the blended score that comes from the sentence model
 # e5's cosines between any two texts lie in about [0.7, 0.95]: map the useful part to [0, 1]
 # so that the blended score keeps the lexical score's scale.
 COS_FLOOR, COS_SPAN = 0.75, 0.2
-UNIT_LIMIT = 5_000  # phrasings embedded at most (about 11 ms each: under a minute)
+# Up to this many phrasings each is embedded and an entry scores by its closest one; above,
+# each entry is embedded once as a passage (title, phrasings, keywords, the opening of its
+# answer): a vector a phrasing would not fit in memory at 10,000 entries, nor embed in a
+# reasonable time.
+UNIT_LIMIT = 5_000
+PASSAGE_CHARS = 480  # a passage's length: e5 reads about 512 tokens, Thai takes many
 _BATCH = 32
 
 Vectors = npt.NDArray[np.float32]
@@ -150,6 +155,13 @@ def missing(path: Path, texts: Sequence[str]) -> list[str]:
     return [t for t in texts if _key(t) not in have]
 
 
+def passage(title: str, phrasings: Sequence[str], keywords: Sequence[str], answer: str) -> str:
+    """One text that stands for a whole entry, when there are too many phrasings to embed
+    each: what a resident would recognise first (title, phrasings), then the answer."""
+    parts = [title, *phrasings, " ".join(keywords), " ".join(answer.split())]
+    return " | ".join(p for p in parts if p)[:PASSAGE_CHARS]
+
+
 class VectorCache:
     """Phrasing vectors kept in one file beside the database, so that a restart embeds only
     phrasings it has not seen; the file holds those of the knowledge base last prepared.
@@ -169,6 +181,11 @@ class VectorCache:
                 _load(file)
         if path is not None and path.exists() and not _load(path):
             self._dirty = True  # broken: written anew on save
+
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many of the texts neither the files nor this process have embedded yet."""
+        with _memory_lock:
+            return sum(1 for t in dict.fromkeys(texts) if _key(t) not in _memory)
 
     def vectors(self, texts: Sequence[str], model: Embedder) -> Vectors:
         keys = [_key(t) for t in texts]

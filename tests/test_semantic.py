@@ -73,13 +73,38 @@ def test_the_model_lifts_a_paraphrase_over_the_line(tmp_path: Path) -> None:
     assert blended.answer_id == "full"
 
 
-def test_too_many_phrasings_stay_lexical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Embedding costs about 6 ms a phrasing: a very large knowledge base is not embedded at
-    # all (start-up would take minutes), it is answered lexically.
+def test_too_many_phrasings_make_one_passage_an_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A very large knowledge base is embedded once an entry (title, phrasings, keywords, the
+    # opening of the answer), not once a phrasing: memory and start-up stay bounded.
     monkeypatch.setattr(semantic, "UNIT_LIMIT", 3)
     k = _small(tmp_path).prepare(latin=False)
-    assert not k.matcher.semantic
+    assert k.matcher.semantic
+    texts, starts = k.matcher.phrasings()
+    assert len(texts) == len(k.kb) and starts == list(range(len(k.kb)))
+    assert texts[0].startswith(k.kb.entries[0].title + " | ")
     assert k.matcher.match("เรียนปลูกผักอินทรีย์ที่ไหน").answer_id == "veg"
+
+
+def test_over_the_budget_the_model_waits_for_the_background(tmp_path: Path) -> None:
+    # The bot starts answering lexically; the texts are embedded in the background, and the
+    # next prepare puts the model in service without embedding anything more.
+    import uuid
+
+    path = tmp_path / "kb.yaml"
+    token = uuid.uuid4().hex[:8]  # texts this process has never embedded
+    path.write_text(SMALL_KB.replace("อบรมปลูกผักปลอดสารพิษ", f"อบรมปลูกผัก {token}"))
+    k = Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK)
+    texts, _ = k.matcher.phrasings()
+    cache = semantic.VectorCache(tmp_path / "vectors.npz")
+    assert cache.missing(texts) == 1
+    assert not k.matcher.prepare_semantic(cache, budget=0)
+    assert not k.matcher.semantic
+    assert k.matcher.embed_missing(cache) == len(texts)
+    assert cache.missing(texts) == 0
+    assert k.matcher.prepare_semantic(cache, budget=0)
+    assert k.matcher.semantic
 
 
 def test_the_model_reads_every_question(knowledge: Knowledge) -> None:

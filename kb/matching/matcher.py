@@ -184,33 +184,55 @@ class Matcher:
         english_frequencies()  # English words' weights, also for Latin-typed questions
         self.romanised.prepare()
 
-    def prepare_semantic(self, cache: VectorCache | None = None) -> bool:
-        """Embed every phrasing (title, questions, learned) with the sentence model, from
-        `cache` where it has them, and from then on blend its similarity into the scores.
-        Embedding a phrasing not in the cache is slow, so the bot calls it in a thread,
-        before its first question. Returns whether the model is in use: not where the engine
-        cannot run, nor above semantic.UNIT_LIMIT phrasings."""
+    def prepare_semantic(self, cache: VectorCache | None = None, budget: int | None = None) -> bool:
+        """Embed what the sentence model reads of each entry (`phrasings`), from `cache`
+        where it has them, and from then on blend its similarity into the scores. Embedding
+        a text not in the cache is slow, so the bot calls it in a thread. With a `budget`,
+        nothing is embedded when more than that many texts are missing: the caller embeds
+        them in the background (`embed_missing`) and prepares again. Returns whether the
+        model is in use: not where the engine cannot run, nor over the budget."""
         if self._semantic is not None:
             return True
         model = semantic.embedder()
-        texts, starts = self.phrasings()
-        if model is None or len(texts) > semantic.UNIT_LIMIT:
+        if model is None:
             return False
+        texts, starts = self.phrasings()
         cache = cache or VectorCache(None)
+        if budget is not None and cache.missing(texts) > budget:
+            return False
         vectors = cache.vectors(texts, model)
         cache.save()
         self._semantic = SemanticIndex(vectors, np.asarray(starts, dtype=np.intp), model)
         return True
 
+    def embed_missing(self, cache: VectorCache) -> int:
+        """Embed what `prepare_semantic` would need into `cache` (saved), without putting
+        the model in service; for a large knowledge base, in the background. Returns how
+        many texts there are."""
+        model = semantic.embedder()
+        if model is None:
+            return 0
+        texts, _ = self.phrasings()
+        cache.vectors(texts, model)
+        cache.save()
+        return len(texts)
+
     def phrasings(self) -> tuple[list[str], list[int]]:
-        """What the sentence model embeds: every entry's title, questions and learned
-        phrasings, in matcher order, and where each entry's phrasings begin."""
+        """What the sentence model embeds, in matcher order, and where each entry's texts
+        begin: every title, question and learned phrasing; or, above semantic.UNIT_LIMIT
+        of them, one passage an entry (semantic.passage)."""
         texts: list[str] = []
         starts: list[int] = []
         for e in self.kb:
             starts.append(len(texts))
             texts += [e.title, *e.questions, *e.learned]
-        return texts, starts
+        if len(texts) <= semantic.UNIT_LIMIT:
+            return texts, starts
+        passages = [
+            semantic.passage(e.title, [*e.questions, *e.learned], e.keywords, e.answer)
+            for e in self.kb
+        ]
+        return passages, list(range(len(passages)))
 
     @property
     def semantic(self) -> bool:
