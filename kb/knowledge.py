@@ -12,7 +12,7 @@ from kb.calibration import load_questions
 from kb.loader import load_kb
 from kb.matching import Matcher, MatchResult, Thresholds
 from kb.model import Entry, KnowledgeBase
-from kb.semantic import VectorCache, shipped_path
+from kb.semantic import VectorCache, available, shipped_path
 from kb.thai import ThaiText, load_lexicon
 
 
@@ -67,23 +67,39 @@ class Knowledge:
         semantic: bool = True,
         vector_cache: Path | None = None,
         calibration: Path | None = DEFAULT_CALIBRATION,
+        embed_budget: int | None = None,
     ) -> Knowledge:
         """What questions need, built now rather than on a resident's question: with
         `semantic`, the sentence model's vectors (from the file shipped with the knowledge
-        base and the `vector_cache` file; about 11 s a thousand phrasings in neither, see
-        kb/semantic.py); the thresholds calibrated on this knowledge base with the
-        `calibration` questions (kb/calibration.py); with `latin`, the keys for Latin-typed
-        Thai. Returns self."""
-        cache = None
-        if semantic:
-            shipped = shipped_path(self.kb.path) if self.kb.path else None
-            extra = shipped_path(calibration) if calibration else None
-            cache = VectorCache(vector_cache, shipped, extra)
-            self.matcher.prepare_semantic(cache)
-        if calibration is not None and self.matcher.calibration is None:
+        base and the `vector_cache` file; about 11 s a thousand texts in neither, see
+        kb/semantic.py; with `embed_budget`, the model waits when more than that many are
+        missing: see `vectors_pending`); the thresholds calibrated on this knowledge base
+        with the `calibration` questions (kb/calibration.py), again when the model comes
+        into service; with `latin`, the keys for Latin-typed Thai. Returns self."""
+        cache = self.vector_cache(vector_cache, calibration) if semantic else None
+        was = self.matcher.semantic
+        if cache is not None:
+            self.matcher.prepare_semantic(cache, embed_budget)
+        fresh = self.matcher.semantic and not was
+        if calibration is not None and (self.matcher.calibration is None or fresh):
             self.matcher.calibrate(load_questions(calibration), cache)
             if cache is not None:
                 cache.save()
         if latin:
             self.matcher.prepare_latin()
         return self
+
+    def vector_cache(
+        self, path: Path | None, calibration: Path | None = DEFAULT_CALIBRATION
+    ) -> VectorCache:
+        """The vector cache at `path`, seeded with the vectors shipped with this knowledge
+        base and with the calibration questions."""
+        shipped = shipped_path(self.kb.path) if self.kb.path else None
+        extra = shipped_path(calibration) if calibration else None
+        return VectorCache(path, shipped, extra)
+
+    def vectors_pending(self, semantic: bool = True) -> bool:
+        """The model could serve this knowledge base but waits for its vectors (over the
+        embedding budget): embed them in the background (`matcher.embed_missing`), then
+        prepare again."""
+        return semantic and available() and not self.matcher.semantic
