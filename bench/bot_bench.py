@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, running, services
+from bot.app import build_application, running
 from bot.config import ROOT, Settings
 from bot.localapi import LocalBotApi
+from bot.residents import Residents
+from bot.services import Services
 from bot.signups import Signups
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -159,7 +161,7 @@ async def broadcast_rate(k: Knowledge, n: int = 600) -> tuple[float, int]:
         store = await Store.open(db)
         residents = list(range(20_000, 20_000 + n))
         for u in residents:
-            await store.touch_resident(u)
+            await Residents(store).touch(u)
             await Subscriptions(store).set(u, {"forums"})
         await store.close()
         async with LocalBotApi() as server:
@@ -172,7 +174,7 @@ async def broadcast_rate(k: Knowledge, n: int = 600) -> tuple[float, int]:
             )
             app = build_application(settings, k)
             async with running(app, poll_timeout=1):
-                repo = services(app).r.broadcasts
+                repo = Services.of(app).r.broadcasts
                 from handlers.broadcast import start_delivery
 
                 broadcast = await repo.create(admin, "all", "text", "ประกาศ", None, residents, None)

@@ -174,6 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, knowledge: Knowledge) -> None:
     from bot.app import build_application, running
+    from bot.services import Services
 
     app = build_application(settings, knowledge)
     stop = asyncio.Event()
@@ -182,9 +183,7 @@ async def _serve(settings: Settings, knowledge: Knowledge) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def reload() -> None:
-        from handlers.admin import reload_knowledge
-
-        logging.getLogger("bot").info("SIGHUP: %s", await reload_knowledge(app))
+        logging.getLogger("bot").info("SIGHUP: %s", await Services.of(app).reload_report())
 
     # SIGHUP reloads the knowledge base, as /reload does; a bad file keeps the old one.
     loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(reload()))

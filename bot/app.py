@@ -10,96 +10,35 @@ import asyncio
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, BaseUpdateProcessor, Defaults
+from telegram.error import TelegramError
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, Defaults
 
 from bot import texts
-from bot.broadcasts import Broadcasts, Delivery
 from bot.config import Settings
-from bot.learned import Learned
 from bot.ratelimit import TelegramRateLimiter, answering
-from bot.reminders import Reminders
 from bot.request import RetryingRequest
-from bot.signups import Signups
-from bot.store import Store
-from bot.subscriptions import Subscriptions
+from bot.services import BotContext, Repos, Services, set_admin_commands
+from handlers import (
+    account,
+    admin,
+    ask,
+    broadcast,
+    browse,
+    errors,
+    reminders,
+    signup,
+    start,
+    subscribe,
+)
 from kb.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Repos:
-    """Everything that lives in SQLite, one object per table owner, opened in post_init."""
-
-    store: Store
-    signups: Signups
-    subscriptions: Subscriptions
-    broadcasts: Broadcasts
-    reminders: Reminders
-    learned: Learned
-
-    @classmethod
-    async def open(cls, path: str | Path) -> Repos:
-        store = await Store.open(path)
-        return cls(
-            store, Signups(store), Subscriptions(store), Broadcasts(store), Reminders(store),
-            Learned(store),
-        )  # fmt: skip
-
-
-@dataclass
-class Services:
-    settings: Settings
-    knowledge: Knowledge
-    repos: Repos | None = None
-    # The clock reminders and lists use; tests move it instead of waiting a day.
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    deliveries: dict[int, Delivery] = field(default_factory=dict)  # running broadcasts
-    warm_up: asyncio.Future[None] | None = None  # Latin-typed question support, in a thread
-
-    @property
-    def r(self) -> Repos:
-        if self.repos is None:
-            raise RuntimeError("the store is opened in post_init; the application is not running")
-        return self.repos
-
-    @property
-    def db(self) -> Store:
-        return self.r.store
-
-    @property
-    def signups(self) -> Signups:
-        return self.r.signups
-
-    async def reload(self) -> None:
-        """Load the knowledge base again (in a thread: building the tokenizer takes a while);
-        raises KBError or LexiconError and keeps the current one if the files are invalid."""
-        s = self.settings
-        fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
-        await self._swap(fresh)
-
-    async def refresh_learned(self) -> None:
-        """Put organisers' approved phrasings into the matcher at once."""
-        await self._swap(self.knowledge)
-
-    async def _swap(self, knowledge: Knowledge) -> None:
-        """Index `knowledge` with the learned phrasings, fully, then put it in service.
-        In a thread, like the load: residents keep getting answers while the index builds."""
-        s = self.settings
-        learned = await self.r.learned.by_entry()
-        ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await asyncio.to_thread(ready.prepare, semantic=s.semantic, vector_cache=s.vector_path)
-        self.knowledge = ready
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -152,24 +91,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    svc = app.bot_data["svc"]
-    assert isinstance(svc, Services)
-    return svc
-
-
-async def set_admin_commands(bot: Bot, admin_id: int) -> None:
-    try:
-        await bot.set_my_commands(
-            [BotCommand(c, d) for c, d in texts.COMMANDS + texts.ADMIN_COMMANDS],
-            scope=BotCommandScopeChat(admin_id),
-        )
-    except BadRequest as exc:  # they have not opened the bot yet; /start sets it then
-        log.info("organiser %s: command menu not set yet (%s)", admin_id, exc)
-
-
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    svc = services(app)
+    svc = Services.of(app)
     s = svc.settings
     svc.repos = await Repos.open(s.db_path)
     knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
@@ -184,13 +107,13 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     # Organisers see their commands too; everyone else never sees them.
-    for admin in sorted(s.admin_ids):
-        await set_admin_commands(app.bot, admin)
+    for admin_id in sorted(s.admin_ids):
+        await set_admin_commands(app.bot, admin_id)
     log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    svc = services(app)
+    svc = Services.of(app)
     if svc.warm_up is not None:
         await svc.warm_up  # a thread cannot be cancelled; it ends within seconds
         svc.warm_up = None
@@ -209,19 +132,6 @@ def build_application(
     """Build the application; handlers are registered here in one visible order.
     `rate_limiter` and `update_processor` replace the usual ones (the crowd benchmark
     compares them with first-come order)."""
-    from handlers import (
-        account,
-        admin,
-        ask,
-        broadcast,
-        browse,
-        errors,
-        reminders,
-        signup,
-        start,
-        subscribe,
-    )
-
     app = (
         Application.builder()
         .token(settings.require_token())
@@ -247,9 +157,10 @@ def build_application(
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .context_types(ContextTypes(context=BotContext))
         .build()
     )
-    app.bot_data["svc"] = Services(settings, knowledge)
+    Services(settings, knowledge).install(app)
 
     signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
     #                       its flow steps (group -1) see text before it becomes a question
@@ -268,7 +179,7 @@ def build_application(
 async def _heartbeat(app: Application[Any, Any, Any, Any, Any, Any], every: float) -> None:
     """Touch `heartbeat` beside the database each time Telegram answers a getMe, so a
     health check can tell a bot that works from one that is stuck or cut off."""
-    path = services(app).settings.db_path.with_name("heartbeat")
+    path = Services.of(app).settings.db_path.with_name("heartbeat")
     while True:
         try:
             await app.bot.get_me()
@@ -294,7 +205,7 @@ async def running(
     skip post_init and post_shutdown). Every `heartbeat` seconds the bot checks that Telegram
     answers (the Docker image's HEALTHCHECK reads the file it touches).
     """
-    settings = services(app).settings
+    settings = Services.of(app).settings
     await app.initialize()
     try:
         if app.post_init:
@@ -322,7 +233,7 @@ async def running(
             beat.cancel()
             # Broadcasts stop between two messages and resume at the next start; otherwise
             # app.stop() would wait for every recipient.
-            for delivery in services(app).deliveries.values():
+            for delivery in Services.of(app).deliveries.values():
                 delivery.pause()
             if app.updater.running:
                 await app.updater.stop()

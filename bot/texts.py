@@ -230,6 +230,7 @@ CONSENT = (
     "• ดูข้อมูลได้ที่ /mysignups ลบทั้งหมดได้ที่ /forgetme\n"
     "• เก็บไว้นานแค่ไหน ดูได้ที่ /privacy"
 )
+CONSENT_GIVEN = "\n\n✅ ยินยอมแล้ว"
 CONSENT_DECLINED = "ไม่เป็นไรค่ะ 🙏 ไม่ได้เก็บข้อมูลใด ๆ ไว้ หากเปลี่ยนใจ กดสมัครใหม่ได้ทุกเมื่อ"
 
 
@@ -495,6 +496,14 @@ BROADCASTS_EMPTY = "ยังไม่มีประกาศค่ะ เร�
 BROADCASTS_TITLE = "📣 <b>ประกาศล่าสุด</b>"
 BTN_STOP = "⏹ หยุดส่ง"
 BROADCAST_NOT_RUNNING = "ประกาศนี้ไม่ได้กำลังส่งอยู่ค่ะ"
+BROADCAST_STATUS = {"running": "กำลังส่ง", "done": "ส่งครบแล้ว", "cancelled": "หยุดส่งแล้ว"}
+
+
+def broadcast_line(head: str, status: str, sent: int, total: int, failed: int, blocked: int) -> str:
+    """One broadcast in /broadcasts, under its `head` (number, date, audience: HTML)."""
+    shown = BROADCAST_STATUS.get(status, esc(status))
+    return f"{head}\n    {shown} · ส่งแล้ว {sent}/{total} · ไม่สำเร็จ {failed} · บล็อก {blocked}"
+
 
 EXPORT_PICK = "📤 <b>ส่งออกรายชื่อผู้สมัคร</b>\nเลือกกิจกรรมค่ะ (ได้ทั้งไฟล์ CSV และ Excel)"
 BTN_EXPORT_ALL = "ทุกกิจกรรม"
@@ -506,6 +515,21 @@ def export_caption(what: str, rows: int) -> str:
 
 
 STATS_TITLE = "📊 <b>สรุป</b>"
+
+
+def stats_entry(title: str, seats: int, capacity: int | None, waiting: int) -> str:
+    cap = capacity if capacity is not None else "ไม่จำกัด"
+    return f"• {esc(title)}: ได้ที่นั่ง {seats}/{cap} · สำรอง {waiting}"
+
+
+def stats_subscribers(counts: dict[str, int]) -> str:
+    return "ผู้รับข่าว: " + " · ".join(f"{TOPIC_NAMES[t]} {n}" for t, n in counts.items())
+
+
+def stats_questions(asked: int, missed: int) -> str:
+    return f"คำถาม 7 วันล่าสุด: {asked} · ตอบไม่ได้ {missed}"
+
+
 UNANSWERED_TITLE = "❓ <b>คำถามที่บอทตอบไม่ได้</b> (30 วันล่าสุด)"
 UNANSWERED_EMPTY = "ไม่มีคำถามที่ตอบไม่ได้ค้างอยู่ค่ะ 🎉"
 BTN_ALL_ENTRIES = "📋 เลือกจากทุกเรื่อง"

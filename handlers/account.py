@@ -11,31 +11,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import texts
+from bot.erasure import forget
+from bot.flows import FLOW_TTL
 from bot.phone import display_phone
 from bot.signups import Signup
 from bot.store import utcnow
+from handlers.actions import CancelConfirm, CancelKeep, CancelSignup, Forget, MySignups
 from handlers.common import (
     Context,
-    acknowledge,
-    button,
-    cb_args,
-    cb_int,
-    cb_pattern,
-    menu_row,
-    private_only,
-    show,
-    svc,
-    truncate,
-)
-from handlers.signup import (
-    FLOW_TTL,
+    Tap,
+    add_buttons,
     after_keyboard,
     cancel_signup,
     capacity_of,
+    menu_row,
     notify_promotions,
+    on_button,
+    private_only,
+    show,
+    truncate,
 )
 
 log = logging.getLogger(__name__)
@@ -48,9 +45,9 @@ async def my_signups_view(
     user = update.effective_user
     if user is None:
         return None
-    services = svc(context)
+    services = context.services
     signups = await services.signups.of_user(user.id)
-    person = await services.signups.person(user.id)
+    person = await services.r.people.get(user.id)
     if not signups:
         blocks = [texts.MY_SIGNUPS_EMPTY]
         if person is not None:
@@ -75,7 +72,7 @@ async def my_signups_view(
         )
         lines.append(texts.my_signup_line(n, s.entry_title, date, s.position, s.people))
         rows.append(
-            [button(truncate(f"{texts.BTN_CANCEL_SIGNUP} {n}. {s.entry_title}"), "cx", s.id)]
+            [CancelSignup(s.id).button(truncate(f"{texts.BTN_CANCEL_SIGNUP} {n}. {s.entry_title}"))]
         )
     rows.append(menu_row())
     blocks = ["\n".join(lines)]
@@ -92,64 +89,49 @@ async def account_my_signups_command(update: Update, context: Context) -> None:
         await show(update, *view)
 
 
-@private_only
-async def account_my_signups_button(update: Update, context: Context) -> None:
+# Each button here is a resident's own data: in a group it points to the private chat.
+@on_button(MySignups, guard=private_only)
+async def account_my_signups_button(update: Update, context: Context, tap: Tap[MySignups]) -> None:
     """The menu's "my sign-ups" button."""
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
     await account_my_signups_command(update, context)
 
 
-@private_only
-async def account_cancel_button(update: Update, context: Context) -> None:
-    """First tap on "cancel": ask once for confirmation."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "cx", 1)
-    signup_id = cb_int(args[0]) if args is not None else None
-    signup = await svc(context).signups.get(signup_id) if signup_id is not None else None
-    if signup is None or signup.user_id != user.id or signup.cancelled_at is not None:
+@on_button(CancelSignup, guard=private_only)
+async def account_cancel_button(update: Update, context: Context, tap: Tap[CancelSignup]) -> None:
+    """First tap on "cancel" (from /mysignups or a reminder): ask once for confirmation."""
+    signup = await context.services.signups.get(tap.args.signup)
+    if signup is None or signup.user_id != tap.user.id or signup.cancelled_at is not None:
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
         return
     await show(
         update,
         [texts.cancel_question(signup.entry_title)],
         InlineKeyboardMarkup(
-            [[button(texts.BTN_CANCEL_YES, "cy", signup.id), button(texts.BTN_CANCEL_NO, "cn")]]
+            [
+                [
+                    CancelConfirm(signup.id).button(texts.BTN_CANCEL_YES),
+                    CancelKeep().button(texts.BTN_CANCEL_NO),
+                ]
+            ]
         ),
     )
 
 
-@private_only
-async def account_cancel_confirm_button(update: Update, context: Context) -> None:
+@on_button(CancelConfirm, guard=private_only)
+async def account_cancel_confirm_button(
+    update: Update, context: Context, tap: Tap[CancelConfirm]
+) -> None:
     """Second tap: cancel, and give the seat to the waiting list."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "cy", 1)
-    signup_id = cb_int(args[0]) if args is not None else None
-    if signup_id is None:
-        await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
-        return
     # Through the outbox, so "cancelled" survives a crash; a second tap changes nothing.
-    if not await cancel_signup(update, context, signup_id):
+    if not await cancel_signup(update, context, tap.args.signup):
         await show(update, [texts.SIGNUP_NOT_FOUND], after_keyboard())
 
 
-@private_only
-async def account_cancel_keep_button(update: Update, context: Context) -> None:
-    """ "Keep it" after the first cancel tap."""
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
+@on_button(CancelKeep, guard=private_only)
+async def account_cancel_keep_button(
+    update: Update, context: Context, tap: Tap[CancelKeep]
+) -> None:
+    """The "keep it" button after the first cancel tap."""
     await show(update, [texts.CANCEL_KEPT], after_keyboard())
 
 
@@ -160,27 +142,22 @@ async def account_forget_command(update: Update, context: Context) -> None:
         update,
         [texts.FORGET_QUESTION],
         InlineKeyboardMarkup(
-            [[button(texts.BTN_FORGET_YES, "fg", "y"), button(texts.BTN_FORGET_NO, "fg", "n")]]
+            [[Forget("y").button(texts.BTN_FORGET_YES), Forget("n").button(texts.BTN_FORGET_NO)]]
         ),
     )
 
 
-@private_only
-async def account_forget_button(update: Update, context: Context) -> None:
-    """The answer to /forgetme: erase (bot.store.ERASURE) or keep."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "fg", 1)
-    if args is None or args[0] != "y":
+@on_button(Forget, guard=private_only)
+async def account_forget_button(update: Update, context: Context, tap: Tap[Forget]) -> None:
+    """The answer to /forgetme: erase everything (bot.erasure) or keep it."""
+    user = tap.user
+    if tap.args.answer != "y":
         await show(update, [texts.FORGET_KEPT], InlineKeyboardMarkup([menu_row()]))
         return
-    gone = await svc(context).signups.forget(user.id, capacity_of(context))
+    gone = await forget(context.services.r.store, user.id, capacity_of(context))
     if gone.learned:
         # Their words leave the matcher too, not only the table.
-        await svc(context).refresh_learned()
+        await context.services.refresh_learned()
     await show(
         update,
         [texts.forgotten(gone.had_details, gone.signups, gone.questions, gone.learned)],
@@ -191,7 +168,7 @@ async def account_forget_button(update: Update, context: Context) -> None:
 
 async def account_privacy_command(update: Update, context: Context) -> None:
     """/privacy: what the bot keeps about residents and for how long."""
-    days = svc(context).settings.question_retention_days
+    days = context.services.settings.question_retention_days
     await show(
         update,
         [texts.privacy_notice(days, int(FLOW_TTL.total_seconds() // 60))],
@@ -202,14 +179,13 @@ async def account_privacy_command(update: Update, context: Context) -> None:
 async def retention_job(context: Context) -> None:
     """Daily and at start: delete questions older than the retention period and sign-up or
     broadcast flows abandoned half-way (they hold a typed name or phone)."""
-    s = svc(context)
+    s = context.services
     if s.repos is None:
         return
     # Real time, not s.clock: the rows carry real timestamps (tests move s.clock far ahead).
     now = utcnow()
-    questions, flows = await s.db.purge(
-        now - timedelta(days=s.settings.question_retention_days), now - FLOW_TTL
-    )
+    questions = await s.r.questions.purge(now - timedelta(days=s.settings.question_retention_days))
+    flows = await s.r.flows.purge(now - FLOW_TTL)
     if questions or flows:
         log.info("retention: %d old question(s), %d abandoned flow(s) deleted", questions, flows)
 
@@ -217,11 +193,14 @@ async def retention_job(context: Context) -> None:
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("mysignups", account_my_signups_command))
     app.add_handler(CommandHandler("forgetme", account_forget_command))
-    app.add_handler(CallbackQueryHandler(account_my_signups_button, pattern=cb_pattern("ms")))
-    app.add_handler(CallbackQueryHandler(account_cancel_button, pattern=cb_pattern("cx")))
-    app.add_handler(CallbackQueryHandler(account_cancel_confirm_button, pattern=cb_pattern("cy")))
-    app.add_handler(CallbackQueryHandler(account_cancel_keep_button, pattern=cb_pattern("cn")))
-    app.add_handler(CallbackQueryHandler(account_forget_button, pattern=cb_pattern("fg")))
+    add_buttons(
+        app,
+        account_my_signups_button,
+        account_cancel_button,
+        account_cancel_confirm_button,
+        account_cancel_keep_button,
+        account_forget_button,
+    )
     app.add_handler(CommandHandler("privacy", account_privacy_command))
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -8,53 +8,51 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import texts
 from bot.export import signup_rows, to_csv, to_xlsx
+from handlers.actions import (
+    Action,
+    Export,
+    UnansweredAttach,
+    UnansweredBack,
+    UnansweredPage,
+    UnansweredPick,
+)
 from handlers.common import (
     Context,
-    acknowledge,
+    Tap,
+    add_buttons,
     admin_only,
-    button,
-    cb_args,
-    cb_int,
-    cb_pattern,
     match,
+    on_button,
     show,
-    svc,
     truncate,
 )
-from kb.loader import KBError
-from kb.thai import LexiconError
 
 log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ export
 @admin_only
-async def export_command(update: Update, context: Context) -> None:
-    entries = await svc(context).signups.recent_entries(20)
+async def admin_export_command(update: Update, context: Context) -> None:
+    """/export: pick an entry (or all) to export its sign-ups."""
+    entries = await context.services.signups.recent_entries(20)
     if not entries:
         await show(update, [texts.EXPORT_EMPTY])
         return
-    buttons = [[button(truncate(title), "xp", entry_id)] for entry_id, title in entries]
-    buttons.append([button(texts.BTN_EXPORT_ALL, "xp", "*")])
+    buttons = [[Export(entry_id).button(truncate(title))] for entry_id, title in entries]
+    buttons.append([Export("*").button(texts.BTN_EXPORT_ALL)])
     await show(update, [texts.EXPORT_PICK], InlineKeyboardMarkup(buttons))
 
 
-@admin_only
-async def export_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    message = update.effective_message
-    assert query is not None and message is not None
-    await acknowledge(query)
-    args = cb_args(query.data, "xp", 1)
-    if args is None:
-        await show(update, [texts.OLD_BUTTON])
-        return
-    entry_id = None if args[0] == "*" else args[0]
-    services = svc(context)
+@on_button(Export, guard=admin_only)
+async def admin_export_button(update: Update, context: Context, tap: Tap[Export]) -> None:
+    """The sign-ups of the entry picked, as CSV and XLSX files."""
+    message = tap.message
+    entry_id = None if tap.args.entry == "*" else tap.args.entry
+    services = context.services
     rows = await signup_rows(services.db, services.settings.tz, entry_id)
     if not rows:
         await show(update, [texts.EXPORT_EMPTY])
@@ -69,20 +67,20 @@ async def export_button(update: Update, context: Context) -> None:
 
 # ------------------------------------------------------------------ stats
 @admin_only
-async def stats_command(update: Update, context: Context) -> None:
-    services = svc(context)
+async def admin_stats_command(update: Update, context: Context) -> None:
+    """/stats: seats and waiting lists, subscribers, questions of the last 7 days."""
+    services = context.services
     now = services.clock()
     lines = [texts.STATS_TITLE]
     for entry in services.knowledge.kb.upcoming(now):
         if not entry.signup:
             continue
         seats, waiting = await services.signups.seats(entry.id)
-        cap = entry.capacity if entry.capacity is not None else "ไม่จำกัด"
-        lines.append(f"• {texts.esc(entry.title)}: ได้ที่นั่ง {seats}/{cap} · สำรอง {waiting}")
+        lines.append(texts.stats_entry(entry.title, seats, entry.capacity, waiting))
     subs = await services.r.subscriptions.counts()
-    lines.append("ผู้รับข่าว: " + " · ".join(f"{texts.TOPIC_NAMES[t]} {n}" for t, n in subs.items()))
-    asked, missed = await services.db.question_counts(now - timedelta(days=7))
-    lines.append(f"คำถาม 7 วันล่าสุด: {asked} · ตอบไม่ได้ {missed}")
+    lines.append(texts.stats_subscribers(subs))
+    asked, missed = await services.r.questions.counts(now - timedelta(days=7))
+    lines.append(texts.stats_questions(asked, missed))
     await show(update, ["\n".join(lines)])
 
 
@@ -91,8 +89,8 @@ async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int,
     """(count, representative question id, its text), most frequent first. Near-identical
     questions (same words once particles, spacing and spelling variants are normalised)
     form one group; questions already learned are left out."""
-    services = svc(context)
-    rows = await services.db.weak_questions(services.clock() - timedelta(days=days), 0.45)
+    services = context.services
+    rows = await services.r.questions.weak(services.clock() - timedelta(days=days), 0.45)
     tokens = services.knowledge.matcher.text.tokens
 
     def key_of(text: str) -> tuple[str, ...]:
@@ -111,7 +109,8 @@ async def unanswered_groups(context: Context, days: int = 30) -> list[tuple[int,
 
 
 @admin_only
-async def unanswered_command(update: Update, context: Context) -> None:
+async def admin_unanswered_command(update: Update, context: Context) -> None:
+    """/unanswered: the most frequent recent questions the bot could not answer."""
     groups = await unanswered_groups(context)
     if not groups:
         await show(update, [texts.UNANSWERED_EMPTY])
@@ -120,111 +119,92 @@ async def unanswered_command(update: Update, context: Context) -> None:
     rows: list[list[InlineKeyboardButton]] = []
     for i, (count, qid, text) in enumerate(groups, start=1):
         lines.append(f"{i}. ({count}×) {texts.esc(truncate(text, 80))}")
-        rows.append([button(f"➕ {i}. {truncate(text, 30)}", "ua", qid)])
+        rows.append([UnansweredPick(qid).button(f"➕ {i}. {truncate(text, 30)}")])
     lines.append(texts.UNANSWERED_HINT)
     await show(update, ["\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
-async def _question(
-    context: Context, data: str | None, action: str, count: int
-) -> tuple[list[str], str, int | None] | None:
-    """(button arguments, question text, the resident who asked) or None when stale."""
-    args = cb_args(data, action, count)
-    question_id = cb_int(args[0]) if args is not None else None
-    if args is None or question_id is None:
-        return None
-    found = await svc(context).db.question(question_id)
-    return (args, found[0], found[1]) if found is not None else None
+async def _question(context: Context, question_id: int) -> tuple[str, int | None] | None:
+    """(question text, the resident who asked), or None when it is gone."""
+    found = await context.services.r.questions.get(question_id)
+    return (found[0], found[1]) if found is not None else None
 
 
 PICK_PAGE = 8
 
 
-@admin_only
-async def unanswered_pick_button(update: Update, context: Context) -> None:
+@on_button(UnansweredPick, UnansweredPage, guard=admin_only)
+async def admin_unanswered_pick_button(update: Update, context: Context, tap: Tap[Action]) -> None:
     """Entries to attach a question to: the matcher's best guesses first, or every entry
-    page by page ("a:ul:<question>:<page>") when the right one is not among them."""
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    paged = cb_args(query.data, "ul", 2)
-    found = await _question(context, query.data, "ul" if paged else "ua", 2 if paged else 1)
+    page by page (UnansweredPage) when the right one is not among them."""
+    args = tap.args
+    assert isinstance(args, UnansweredPick | UnansweredPage)
+    found = await _question(context, args.question)
     if found is None:
         await show(update, [texts.OLD_BUTTON])
         return
-    args, text, _ = found
-    kb = svc(context).knowledge.kb
-    if paged is not None:
-        page = int(paged[1])  # four ASCII digits at most (CB_ARGS)
+    text, _ = found
+    question = args.question
+    kb = context.services.knowledge.kb
+    if isinstance(args, UnansweredPage):
+        page = args.page
         everything = sorted(kb, key=lambda e: e.title)
         entries = everything[page * PICK_PAGE : (page + 1) * PICK_PAGE]
         nav = []
         if page > 0:
-            nav.append(button(texts.BTN_PREV, "ul", args[0], page - 1))
+            nav.append(UnansweredPage(question, page - 1).button(texts.BTN_PREV))
         if (page + 1) * PICK_PAGE < len(everything):
-            nav.append(button(texts.BTN_NEXT, "ul", args[0], page + 1))
+            nav.append(UnansweredPage(question, page + 1).button(texts.BTN_NEXT))
     else:
         ranked = (await match(context, text)).ranked[:6]
         entries = [e for e in (kb.get(s.entry_id) for s in ranked) if e is not None]
-        nav = [button(texts.BTN_ALL_ENTRIES, "ul", args[0], 0)]
-    rows = [[button(truncate(e.title), "ut", args[0], e.id)] for e in entries]
-    rows += [nav, [button(texts.BTN_DISCARD, "un")]]
+        nav = [UnansweredPage(question, 0).button(texts.BTN_ALL_ENTRIES)]
+    rows = [[UnansweredAttach(question, e.id).button(truncate(e.title))] for e in entries]
+    rows += [nav, [UnansweredBack().button(texts.BTN_DISCARD)]]
     await show(update, [texts.unanswered_pick(text)], InlineKeyboardMarkup([r for r in rows if r]))
 
 
-@admin_only
-async def unanswered_attach_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    await acknowledge(query)
-    found = await _question(context, query.data, "ut", 2)
-    services = svc(context)
-    entry = services.knowledge.kb.get(found[0][1]) if found else None
+@on_button(UnansweredAttach, guard=admin_only)
+async def admin_unanswered_attach_button(
+    update: Update, context: Context, tap: Tap[UnansweredAttach]
+) -> None:
+    """Attach the question to the entry picked, as a phrasing the matcher uses at once."""
+    found = await _question(context, tap.args.question)
+    services = context.services
+    entry = services.knowledge.kb.get(tap.args.entry)
     if found is None or entry is None:
         await show(update, [texts.OLD_BUTTON])
         return
-    _, text, asked_by = found
-    await services.r.learned.add(entry.id, text, user.id, source_user=asked_by)
+    text, asked_by = found
+    await services.r.learned.add(entry.id, text, tap.user.id, source_user=asked_by)
     await services.refresh_learned()
     await show(update, [texts.learned_added(text, entry.title)])
 
 
-@admin_only
-async def unanswered_back_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    await unanswered_command(update, context)
+@on_button(UnansweredBack, guard=admin_only)
+async def admin_unanswered_back_button(
+    update: Update, context: Context, tap: Tap[UnansweredBack]
+) -> None:
+    """Back from the entries to the unanswered questions."""
+    await admin_unanswered_command(update, context)
 
 
 # ------------------------------------------------------------------ reload
-async def reload_knowledge(context_or_app: Any) -> str:
-    """Reload BOT_KB_PATH; on any error keep the knowledge base in service. Thai report."""
-    services = context_or_app.bot_data["svc"]
-    try:
-        await services.reload()
-    except KBError as exc:
-        log.warning("reload refused: %d problem(s)", len(exc.problems))
-        return texts.reload_failed([str(p) for p in exc.problems])
-    except LexiconError as exc:
-        return texts.reload_failed([str(exc)])
-    log.info("knowledge base reloaded: %d entries", len(services.knowledge.kb))
-    return texts.RELOAD_OK.format(count=len(services.knowledge.kb))
-
-
 @admin_only
-async def reload_command(update: Update, context: Context) -> None:
-    await show(update, [await reload_knowledge(context)])
+async def admin_reload_command(update: Update, context: Context) -> None:
+    """/reload: load the knowledge base again; an invalid one is refused, with its errors."""
+    await show(update, [await context.services.reload_report()])
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("export", export_command))
-    app.add_handler(CommandHandler("stats", stats_command))
-    app.add_handler(CommandHandler("unanswered", unanswered_command))
-    app.add_handler(CommandHandler("reload", reload_command))
-    app.add_handler(CallbackQueryHandler(export_button, pattern=cb_pattern("xp")))
-    app.add_handler(CallbackQueryHandler(unanswered_pick_button, pattern=cb_pattern("ua")))
-    app.add_handler(CallbackQueryHandler(unanswered_pick_button, pattern=cb_pattern("ul")))
-    app.add_handler(CallbackQueryHandler(unanswered_attach_button, pattern=cb_pattern("ut")))
-    app.add_handler(CallbackQueryHandler(unanswered_back_button, pattern=cb_pattern("un")))
+    app.add_handler(CommandHandler("export", admin_export_command))
+    app.add_handler(CommandHandler("stats", admin_stats_command))
+    app.add_handler(CommandHandler("unanswered", admin_unanswered_command))
+    app.add_handler(CommandHandler("reload", admin_reload_command))
+    add_buttons(
+        app,
+        admin_export_button,
+        admin_unanswered_pick_button,
+        admin_unanswered_attach_button,
+        admin_unanswered_back_button,
+    )

@@ -7,46 +7,50 @@ organiser, and resumes unfinished broadcasts when the bot starts.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
 from bot import texts
-from bot.app import services
 from bot.broadcasts import Broadcast, Counts, Delivery, send_content
-from bot.signups import Flow, Status
+from bot.flows import BroadcastStep, Flow, FlowKind
+from bot.services import Services
+from bot.signups import Status
+from handlers.actions import (
+    BroadcastAudience,
+    BroadcastConfirm,
+    BroadcastDiscard,
+    BroadcastEntry,
+    BroadcastStatus,
+    BroadcastStop,
+)
 from handlers.common import (
     Context,
-    acknowledge,
+    Tap,
+    add_buttons,
     admin_only,
-    button,
-    cb_args,
-    cb_int,
-    cb_pattern,
+    on_button,
     show,
-    svc,
     truncate,
 )
-from handlers.signup import FLOW_TTL
 
 log = logging.getLogger(__name__)
 
-FLOW = "broadcast"
-TOPIC_KEYS = {"f": "forums", "l": "livelihood", "e": "learning"}
+TOPIC_KEYS: dict[Literal["f", "l", "e"], str] = {"f": "forums", "l": "livelihood", "e": "learning"}
 STATUS_KEYS = {"c": "confirmed", "w": "waitlist", "b": "both"}
 
 
 async def recipients(context: Context, audience: str) -> list[int]:
-    r = svc(context).r
+    """The residents an audience ("topic:<t>", "entry:<id>:<status>", "all") reaches now."""
+    r = context.services.r
     kind, _, rest = audience.partition(":")
     if kind == "topic":
         return await r.subscriptions.audience(rest)
@@ -58,8 +62,9 @@ async def recipients(context: Context, audience: str) -> list[int]:
 
 
 def audience_label(context: Context, audience: str) -> str:
+    """An audience in Thai, for the preview and /broadcasts."""
     if audience.startswith("entry:"):
-        entry = svc(context).knowledge.kb.get(audience.split(":")[1])
+        entry = context.services.knowledge.kb.get(audience.split(":")[1])
         return texts.audience_name(audience, entry.title if entry else None)
     return texts.audience_name(audience)
 
@@ -67,12 +72,16 @@ def audience_label(context: Context, audience: str) -> str:
 # ------------------------------------------------------------------ composing
 @admin_only
 async def broadcast_command(update: Update, context: Context) -> None:
+    """/broadcast: choose the audience of a new broadcast."""
     user = update.effective_user
     assert user is not None
-    await svc(context).signups.save_flow(user.id, FLOW, "audience", {})
-    rows = [[button(texts.TOPIC_NAMES[t], "ba", k)] for k, t in TOPIC_KEYS.items()]
-    rows += [[button(texts.BTN_AUD_ALL, "ba", "all")], [button(texts.BTN_AUD_SIGNUPS, "ba", "su")]]
-    rows.append([button(texts.BTN_DISCARD, "bx")])
+    await context.services.r.flows.save(user.id, FlowKind.BROADCAST, BroadcastStep.AUDIENCE, {})
+    rows = [[BroadcastAudience(k).button(texts.TOPIC_NAMES[t])] for k, t in TOPIC_KEYS.items()]
+    rows += [
+        [BroadcastAudience("all").button(texts.BTN_AUD_ALL)],
+        [BroadcastAudience("su").button(texts.BTN_AUD_SIGNUPS)],
+    ]
+    rows.append([BroadcastDiscard().button(texts.BTN_DISCARD)])
     await show(update, [texts.BROADCAST_AUDIENCE], InlineKeyboardMarkup(rows))
 
 
@@ -81,67 +90,74 @@ async def _flow(update: Update, context: Context) -> Flow | None:
     user = update.effective_user
     if user is None:
         return None
-    flow = await svc(context).signups.flow(user.id, FLOW_TTL)
-    return flow if flow is not None and flow.kind == FLOW else None
+    return await context.services.r.flows.current(user.id, FlowKind.BROADCAST)
 
 
-async def _flow_args(update: Update, context: Context, action: str, count: int) -> list[str] | None:
-    """A composing step's button: acknowledged, its arguments, or None (and the organiser
-    told the broadcast expired) when the data is tampered with or the flow is gone."""
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    args = cb_args(query.data, action, count)
-    if args is None or await _flow(update, context) is None:
+async def _composing(update: Update, context: Context) -> bool:
+    """Whether a composing step's button belongs to a broadcast in progress; if not, the
+    organiser is told it expired."""
+    if await _flow(update, context) is None:
         await show(update, [texts.FLOW_EXPIRED])
-        return None
-    return args
+        return False
+    return True
 
 
 async def _compose(update: Update, context: Context, audience: str) -> None:
     user = update.effective_user
     assert user is not None
-    await svc(context).signups.save_flow(user.id, FLOW, "compose", {"audience": audience})
+    await context.services.r.flows.save(
+        user.id, FlowKind.BROADCAST, BroadcastStep.COMPOSE, {"audience": audience}
+    )
     await show(update, [texts.BROADCAST_COMPOSE])
 
 
-@admin_only
-async def broadcast_audience_button(update: Update, context: Context) -> None:
-    args = await _flow_args(update, context, "ba", 1)
-    if args is None:
+@on_button(BroadcastAudience, guard=admin_only)
+async def broadcast_audience_button(
+    update: Update, context: Context, tap: Tap[BroadcastAudience]
+) -> None:
+    """The audience picked: a topic, everyone subscribed, or an entry's sign-ups."""
+    if not await _composing(update, context):
         return
-    if args[0] in TOPIC_KEYS:
-        await _compose(update, context, f"topic:{TOPIC_KEYS[args[0]]}")
-    elif args[0] == "all":
+    choice = tap.args.choice
+    if choice in TOPIC_KEYS:
+        await _compose(update, context, f"topic:{TOPIC_KEYS[choice]}")
+    elif choice == "all":
         await _compose(update, context, "all")
     else:
-        entries = await svc(context).signups.recent_entries(12, live_only=True)
+        entries = await context.services.signups.recent_entries(12, live_only=True)
         if not entries:
             await show(update, [texts.BROADCAST_NO_ENTRIES])
             return
-        buttons = [[button(truncate(title), "be", entry_id)] for entry_id, title in entries]
+        buttons = [
+            [BroadcastEntry(entry_id).button(truncate(title))] for entry_id, title in entries
+        ]
         await show(update, [texts.BROADCAST_PICK_ENTRY], InlineKeyboardMarkup(buttons))
 
 
-@admin_only
-async def broadcast_entry_button(update: Update, context: Context) -> None:
-    args = await _flow_args(update, context, "be", 1)
-    if args is None:
+@on_button(BroadcastEntry, guard=admin_only)
+async def broadcast_entry_button(
+    update: Update, context: Context, tap: Tap[BroadcastEntry]
+) -> None:
+    """The entry picked: which of its residents (confirmed, waitlisted, both)."""
+    if not await _composing(update, context):
         return
-    labels = {"c": texts.BTN_ST_CONFIRMED, "w": texts.BTN_ST_WAITLIST, "b": texts.BTN_ST_BOTH}
-    rows = [[button(label, "bs", args[0], k)] for k, label in labels.items()]
+    entry = tap.args.entry
+    rows = [
+        [BroadcastStatus(entry, "c").button(texts.BTN_ST_CONFIRMED)],
+        [BroadcastStatus(entry, "w").button(texts.BTN_ST_WAITLIST)],
+        [BroadcastStatus(entry, "b").button(texts.BTN_ST_BOTH)],
+    ]
     await show(update, [texts.BROADCAST_PICK_STATUS], InlineKeyboardMarkup(rows))
 
 
-@admin_only
-async def broadcast_status_button(update: Update, context: Context) -> None:
-    args = await _flow_args(update, context, "bs", 2)
-    if args is None:
+@on_button(BroadcastStatus, guard=admin_only)
+async def broadcast_status_button(
+    update: Update, context: Context, tap: Tap[BroadcastStatus]
+) -> None:
+    """Confirmed, waitlisted or both picked: now the message itself."""
+    if not await _composing(update, context):
         return
-    if args[1] not in STATUS_KEYS:
-        await show(update, [texts.FLOW_EXPIRED])
-        return
-    await _compose(update, context, f"entry:{args[0]}:{STATUS_KEYS[args[1]]}")
+    await _compose(update, context, f"entry:{tap.args.entry}:{STATUS_KEYS[tap.args.status]}")
 
 
 async def broadcast_compose_message(update: Update, context: Context) -> None:
@@ -151,7 +167,7 @@ async def broadcast_compose_message(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     flow = await _flow(update, context)
-    if flow is None or flow.step != "compose":
+    if flow is None or flow.step is not BroadcastStep.COMPOSE:
         return  # not composing: the message is an ordinary question
     data = flow.data
     if message.photo:
@@ -164,50 +180,54 @@ async def broadcast_compose_message(update: Update, context: Context) -> None:
         await message.reply_text(texts.BROADCAST_UNSUPPORTED)
         raise ApplicationHandlerStop
     data.update(kind=kind, file_id=file_id, body=body)
-    await svc(context).signups.save_flow(user.id, FLOW, "preview", data)
+    await context.services.r.flows.save(user.id, FlowKind.BROADCAST, BroadcastStep.PREVIEW, data)
     count = len(await recipients(context, data["audience"]))
     await send_content(context.bot, user.id, kind, body, file_id)
     await message.chat.send_message(
         texts.broadcast_preview(audience_label(context, data["audience"]), count),
         reply_markup=InlineKeyboardMarkup(
-            [[button(texts.BTN_SEND, "bc"), button(texts.BTN_DISCARD, "bx")]]
+            [
+                [
+                    BroadcastConfirm().button(texts.BTN_SEND),
+                    BroadcastDiscard().button(texts.BTN_DISCARD),
+                ]
+            ]
         ),
     )
     raise ApplicationHandlerStop
 
 
-@admin_only
-async def broadcast_discard_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    await acknowledge(query)
-    await svc(context).signups.end_flow(user.id)
+@on_button(BroadcastDiscard, guard=admin_only)
+async def broadcast_discard_button(
+    update: Update, context: Context, tap: Tap[BroadcastDiscard]
+) -> None:
+    """Discard the broadcast being composed; nothing is sent."""
+    user = tap.user
+    await context.services.r.flows.end(user.id)
     await show(update, [texts.BROADCAST_DISCARDED])
 
 
-@admin_only
-async def broadcast_confirm_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    message = update.effective_message
-    assert query is not None and user is not None and message is not None
-    await acknowledge(query)
+@on_button(BroadcastConfirm, guard=admin_only)
+async def broadcast_confirm_button(
+    update: Update, context: Context, tap: Tap[BroadcastConfirm]
+) -> None:
+    """Send the previewed broadcast (once, however often it is tapped)."""
+    user, message = tap.user, tap.message
     flow = await _flow(update, context)
-    if flow is None or flow.step != "preview":
+    if flow is None or flow.step is not BroadcastStep.PREVIEW:
         await show(update, [texts.FLOW_EXPIRED])  # also a double tap: sent only once
         return
-    await svc(context).signups.end_flow(user.id)
+    await context.services.r.flows.end(user.id)
     data = flow.data
     people = await recipients(context, data["audience"])
     if not people:
         await show(update, [texts.BROADCAST_NOBODY])
         return
-    broadcast = await svc(context).r.broadcasts.create(
+    broadcast = await context.services.r.broadcasts.create(
         user.id, data["audience"], data["kind"], data["body"], data["file_id"], people, user.id
     )
     await show(update, [texts.broadcast_progress(broadcast.id, 0, 0, 0, len(people), False, False)])
-    await svc(context).r.broadcasts.set_progress_message(broadcast.id, message.message_id)
+    await context.services.r.broadcasts.set_progress_message(broadcast.id, message.message_id)
     start_delivery(context.application, broadcast)
 
 
@@ -215,7 +235,7 @@ async def broadcast_confirm_button(update: Update, context: Context) -> None:
 def start_delivery(app: Application[Any, Any, Any, Any, Any, Any], broadcast: Broadcast) -> None:
     """Start delivering unless it already is: the start-up resume job and a just-confirmed
     broadcast can race, and two deliveries would send everything twice."""
-    s = services(app)
+    s = Services.of(app)
     if broadcast.id in s.deliveries:
         return
 
@@ -253,7 +273,7 @@ def start_delivery(app: Application[Any, Any, Any, Any, Any, Any], broadcast: Br
 
 async def broadcast_resume_job(context: Context) -> None:
     """At start-up: carry on with broadcasts a crash or restart interrupted."""
-    services = svc(context)
+    services = context.services
     for broadcast in await services.r.broadcasts.running():
         if broadcast.id not in services.deliveries:
             log.info("resuming broadcast %s", broadcast.id)
@@ -261,55 +281,51 @@ async def broadcast_resume_job(context: Context) -> None:
 
 
 @admin_only
-async def broadcasts_command(update: Update, context: Context) -> None:
-    recent = await svc(context).r.broadcasts.recent()
+async def broadcast_list_command(update: Update, context: Context) -> None:
+    """/broadcasts: recent broadcasts, their counts, and a stop button for running ones."""
+    recent = await context.services.r.broadcasts.recent()
     if not recent:
         await show(update, [texts.BROADCASTS_EMPTY])
         return
     lines = [texts.BROADCASTS_TITLE]
     rows: list[list[InlineKeyboardButton]] = []
-    tz = svc(context).settings.tz
+    tz = context.services.settings.tz
     for b, counts in recent:
         when = b.created_at.astimezone(tz)
-        lines.append(
-            f"#{b.id} · {texts.thai_date_short(when)} {texts.thai_time(when)} · "
-            f"{audience_label(context, b.audience)}\n"
-            f"    {b.status} · ส่งแล้ว {counts.sent}/{counts.total}"
-            f" · ไม่สำเร็จ {counts.failed} · บล็อก {counts.blocked}"
-        )
+        date = f"{texts.thai_date_short(when)} {texts.thai_time(when)}"
+        head = f"#{b.id} · {date} · {audience_label(context, b.audience)}"
+        c = counts
+        lines.append(texts.broadcast_line(head, b.status, c.sent, c.total, c.failed, c.blocked))
         if b.status == "running":
-            rows.append([button(f"{texts.BTN_STOP} #{b.id}", "bk", b.id)])
+            rows.append([BroadcastStop(b.id).button(f"{texts.BTN_STOP} #{b.id}")])
     await show(update, ["\n".join(lines)], InlineKeyboardMarkup(rows) if rows else None)
 
 
-@admin_only
-async def broadcast_stop_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    args = cb_args(query.data, "bk", 1)
-    services = svc(context)
-    broadcast_id = cb_int(args[0]) if args is not None else None
-    if broadcast_id is None:
-        await show(update, [texts.BROADCAST_NOT_RUNNING])
-        return
+@on_button(BroadcastStop, guard=admin_only)
+async def broadcast_stop_button(update: Update, context: Context, tap: Tap[BroadcastStop]) -> None:
+    """Stop a running broadcast between two messages."""
+    services = context.services
+    broadcast_id = tap.args.broadcast
     delivery = services.deliveries.get(broadcast_id)
     await services.r.broadcasts.finish(broadcast_id, "cancelled")
     if delivery is not None:
         delivery.cancel()
-    await broadcasts_command(update, context)
+    await broadcast_list_command(update, context)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("broadcast", broadcast_command))
-    app.add_handler(CommandHandler("broadcasts", broadcasts_command))
-    app.add_handler(CallbackQueryHandler(broadcast_audience_button, pattern=cb_pattern("ba")))
-    app.add_handler(CallbackQueryHandler(broadcast_entry_button, pattern=cb_pattern("be")))
-    app.add_handler(CallbackQueryHandler(broadcast_status_button, pattern=cb_pattern("bs")))
-    app.add_handler(CallbackQueryHandler(broadcast_confirm_button, pattern=cb_pattern("bc")))
-    app.add_handler(CallbackQueryHandler(broadcast_discard_button, pattern=cb_pattern("bx")))
-    app.add_handler(CallbackQueryHandler(broadcast_stop_button, pattern=cb_pattern("bk")))
-    admins = list(services(app).settings.admin_ids)
+    app.add_handler(CommandHandler("broadcasts", broadcast_list_command))
+    add_buttons(
+        app,
+        broadcast_audience_button,
+        broadcast_entry_button,
+        broadcast_status_button,
+        broadcast_confirm_button,
+        broadcast_discard_button,
+        broadcast_stop_button,
+    )
+    admins = list(Services.of(app).settings.admin_ids)
     if admins:
         content = filters.TEXT | filters.PHOTO | filters.Document.ALL
         app.add_handler(

@@ -6,22 +6,21 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import texts
+from handlers.actions import Details, ListKey, ListPage
 from handlers.common import (
     Context,
-    acknowledge,
-    button,
-    cb_args,
-    cb_pattern,
+    Tap,
+    add_buttons,
     entry_blocks,
     entry_keyboard,
     menu_keyboard,
     menu_row,
     now,
+    on_button,
     show,
-    svc,
     truncate,
 )
 from kb.model import Entry, Kind, KnowledgeBase
@@ -41,28 +40,22 @@ def _ordered(entries: list[Entry], at: datetime) -> list[Entry]:
     return upcoming + undated + past
 
 
-def list_entries(kb: KnowledgeBase, key: str, at: datetime) -> list[Entry] | None:
+def list_entries(kb: KnowledgeBase, key: ListKey, at: datetime) -> list[Entry]:
     if key == "ev":
         return kb.upcoming(at)
     if key == "pg":
         return _ordered(kb.of_kind(Kind.PROGRAMME), at)
-    if key == "ac":
-        return _ordered(kb.of_kind(Kind.ACTIVITY), at)
-    return None
+    return _ordered(kb.of_kind(Kind.ACTIVITY), at)
 
 
-def list_view(
-    context: Context, key: str, page: int
-) -> tuple[list[str], InlineKeyboardMarkup] | None:
-    entries = list_entries(svc(context).knowledge.kb, key, now(context))
-    if entries is None:
-        return None
+def list_view(context: Context, key: ListKey, page: int) -> tuple[list[str], InlineKeyboardMarkup]:
+    entries = list_entries(context.services.knowledge.kb, key, now(context))
     if not entries:
         return [texts.LIST_TITLES[key], texts.LIST_EMPTY[key]], menu_keyboard()
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    tz = svc(context).settings.tz
+    tz = context.services.settings.tz
     lines = [texts.LIST_TITLES[key] + texts.page_of(page, pages)]
     rows: list[list[InlineKeyboardButton]] = []
     for n, e in enumerate(shown, start=page * PAGE_SIZE + 1):
@@ -71,70 +64,52 @@ def list_view(
             line += f"\n    {texts.WHEN}{texts.thai_date_short(e.starts.astimezone(tz))}"
             line += f" {texts.thai_time(e.starts.astimezone(tz))}"
         lines.append(line)
-        rows.append([button(truncate(f"{n}. {e.title}"), "d", e.id, f"{key}{page}")])
+        rows.append([Details(e.id, f"{key}{page}").button(truncate(f"{n}. {e.title}"))])
     lines.append(texts.LIST_HINT)
     nav = []
     if page > 0:
-        nav.append(button(texts.BTN_PREV, "l", key, page - 1))
+        nav.append(ListPage(key, page - 1).button(texts.BTN_PREV))
     if page < pages - 1:
-        nav.append(button(texts.BTN_NEXT, "l", key, page + 1))
+        nav.append(ListPage(key, page + 1).button(texts.BTN_NEXT))
     if nav:
         rows.append(nav)
     rows.append(menu_row())
     return ["\n".join(lines)], InlineKeyboardMarkup(rows)
 
 
-async def _send_list(update: Update, context: Context, key: str, page: int = 0) -> None:
-    view = list_view(context, key, page)
-    if view is not None:
-        await show(update, *view)
+async def browse_events_command(update: Update, context: Context) -> None:
+    """/events: upcoming events, soonest first."""
+    await show(update, *list_view(context, "ev", 0))
 
 
-async def events_command(update: Update, context: Context) -> None:
-    await _send_list(update, context, "ev")
+async def browse_programmes_command(update: Update, context: Context) -> None:
+    """/programmes (or /programs): livelihood programmes."""
+    await show(update, *list_view(context, "pg", 0))
 
 
-async def programmes_command(update: Update, context: Context) -> None:
-    await _send_list(update, context, "pg")
+async def browse_activities_command(update: Update, context: Context) -> None:
+    """/activities: learning activities."""
+    await show(update, *list_view(context, "ac", 0))
 
 
-async def activities_command(update: Update, context: Context) -> None:
-    await _send_list(update, context, "ac")
+@on_button(ListPage)
+async def browse_list_button(update: Update, context: Context, tap: Tap[ListPage]) -> None:
+    """A list from the menu, or another page of it."""
+    await show(update, *list_view(context, tap.args.key, tap.args.page))
 
 
-async def browse_list_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "l", 2)
-    view = None
-    if args is not None:  # a list key and up to four ASCII digits (CB_ARGS)
-        view = list_view(context, args[0], int(args[1]))
-    if view is None:
-        await show(update, [texts.OLD_BUTTON], menu_keyboard())
-        return
-    await show(update, *view)
-
-
-async def browse_details_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "d", 2)
-    entry = svc(context).knowledge.kb.get(args[0]) if args else None
-    if args is None:
-        await show(update, [texts.OLD_BUTTON], menu_keyboard())
-    elif entry is None:
+@on_button(Details)
+async def browse_details_button(update: Update, context: Context, tap: Tap[Details]) -> None:
+    """An entry's details, tapped in a list."""
+    entry = context.services.knowledge.kb.get(tap.args.entry)
+    if entry is None:
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
-    else:
-        await show(update, entry_blocks(entry, context), entry_keyboard(entry, context, args[1]))
+        return
+    await show(update, entry_blocks(entry, context), entry_keyboard(entry, context, tap.args.back))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("events", events_command))
-    app.add_handler(CommandHandler(["programmes", "programs"], programmes_command))
-    app.add_handler(CommandHandler("activities", activities_command))
-    app.add_handler(CallbackQueryHandler(browse_list_button, pattern=cb_pattern("l")))
-    app.add_handler(CallbackQueryHandler(browse_details_button, pattern=cb_pattern("d")))
+    app.add_handler(CommandHandler("events", browse_events_command))
+    app.add_handler(CommandHandler(["programmes", "programs"], browse_programmes_command))
+    app.add_handler(CommandHandler("activities", browse_activities_command))
+    add_buttons(app, browse_list_button, browse_details_button)

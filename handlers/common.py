@@ -6,158 +6,106 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError, TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
 
 from bot import texts
-from bot.app import Services, services
-from kb.loader import ID_RE
-from kb.matching import MatchResult
+from bot.phone import display_phone
+from bot.services import BotContext
+from bot.signups import CapacityOf, Notice, NoticeKind, Signup, Status
+from bot.subscriptions import TOPICS
+from handlers import actions
+from handlers.actions import (
+    Action,
+    AskPrompt,
+    Help,
+    ListKey,
+    ListPage,
+    Menu,
+    MySignups,
+    NoneOfThese,
+    SignUp,
+    Suggestion,
+    Topic,
+    TopicChoice,
+)
+from kb.matching import MatchResult, Outcome
 from kb.model import Entry
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 log = logging.getLogger(__name__)
-
-# Callback data: "<version>:<action>:<args...>". The version lets us change the layout later
-# and recognise buttons on old messages instead of misreading them.
-CB_VERSION = "a"
-CB_MAX_BYTES = 64  # Telegram's limit, in bytes: a Thai character takes 3
-
-
-def cb(action: str, *args: object) -> str:
-    data = ":".join((CB_VERSION, action, *map(str, args)))
-    if len(data.encode("utf-8")) > CB_MAX_BYTES:
-        raise ValueError(f"callback data over {CB_MAX_BYTES} bytes: {data!r}")
-    return data
-
-
-def cb_pattern(action: str) -> str:
-    return rf"^{CB_VERSION}:{action}(:|$)"
-
-
-# Every button's data is checked against these before any handler runs (callback_gate), so
-# nothing forged reaches the store: Telegram delivers whatever a modified client puts in a
-# callback, up to 64 bytes. An argument is ASCII letters, digits, '-', '_' or '*' only
-# (str.isdigit() accepts '²' and Thai digits, which int() then refuses or reads), and a run
-# of digits must fit SQLite's signed 64-bit INTEGER (a larger one raises OverflowError there).
-_SYNTAX = re.compile(r"[a-z]{1,3}(?::[A-Za-z0-9_*-]{1,40})*")
-INT_MAX = 2**63 - 1
-ROW_ID = r"[1-9][0-9]{0,17}"  # a row id: 18 digits always fit
-ENTRY_ID = ID_RE.pattern  # the knowledge base's own rule for entry ids
-LIST_KEY = "ev|pg|ac"
-# The arguments of each action defined in this module and the features that use it; actions
-# not listed (a feature's own) get the syntax check above and their handler's checks.
-CB_ARGS: dict[str, tuple[str, ...]] = {
-    "m": (),
-    "h": (),
-    "q": (),
-    "ms": (),
-    "l": (LIST_KEY, r"[0-9]{1,4}"),
-    "d": (ENTRY_ID, rf"(?:{LIST_KEY})[0-9]{{1,4}}"),
-    "s": (ENTRY_ID,),
-    "n": (ROW_ID,),
-    "cx": (ROW_ID,),
-    "cy": (ROW_ID,),
-    "cn": (),
-    "fg": ("y|n",),
-    "sb": ("forums|livelihood|learning|all|none|done",),
-    "xp": (rf"\*|{ENTRY_ID}",),
-    "ua": (ROW_ID,),
-    "ul": (ROW_ID, r"[0-9]{1,4}"),
-    "ut": (ROW_ID, ENTRY_ID),
-    "un": (),
-    "ba": ("f|l|e|all|su",),
-    "be": (ENTRY_ID,),
-    "bs": (ENTRY_ID, "c|w|b"),
-    "bc": (),
-    "bx": (),
-    "bk": (ROW_ID,),
-}
-_CB_RULES = {action: [re.compile(rule) for rule in rules] for action, rules in CB_ARGS.items()}
-
-
-def cb_valid(data: str | None) -> bool:
-    """Whether callback data could have come from one of our buttons (see CB_ARGS)."""
-    if not data or len(data.encode("utf-8")) > CB_MAX_BYTES:
-        return False
-    version, _, rest = data.partition(":")
-    if version != CB_VERSION or not _SYNTAX.fullmatch(rest):
-        return False
-    action, *args = rest.split(":")
-    if any(a.isdigit() and int(a) > INT_MAX for a in args):  # ASCII digits only, by _SYNTAX
-        return False
-    rules = _CB_RULES.get(action)
-    if rules is None:
-        return True
-    return len(args) == len(rules) and all(r.fullmatch(a) for r, a in zip(rules, args, strict=True))
-
-
-def cb_args(data: str | None, action: str, count: int) -> list[str] | None:
-    """The arguments of a well-formed callback, or None for anything forged or stale."""
-    if not data or not cb_valid(data):
-        return None
-    parts = data.split(":")
-    if len(parts) != count + 2 or parts[0] != CB_VERSION or parts[1] != action:
-        return None
-    return parts[2:]
-
-
-def cb_int(arg: str) -> int | None:
-    """A button's numeric argument as an int SQLite can hold, or None."""
-    if not re.fullmatch(r"[0-9]{1,19}", arg):
-        return None
-    value = int(arg)
-    return value if value <= INT_MAX else None
-
-
-def svc(context: Context) -> Services:
-    return services(context.application)
 
 
 async def match(context: Context, text: str) -> MatchResult:
     """Match in a worker thread: the sentence model takes milliseconds a question, and its
     engine releases the GIL, so other residents' updates are served meanwhile."""
-    return await asyncio.to_thread(svc(context).knowledge.matcher.match, text)
+    return await asyncio.to_thread(context.services.knowledge.matcher.match, text)
 
 
 def now(context: Context) -> datetime:
-    return datetime.now(svc(context).settings.tz)
-
-
-def button(text: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb(action, *args))
+    return datetime.now(context.services.settings.tz)
 
 
 def menu_keyboard() -> InlineKeyboardMarkup:
     # One button per row: large targets for older residents on small phones.
     return InlineKeyboardMarkup(
         [
-            [button(texts.BTN_EVENTS, "l", "ev", 0)],
-            [button(texts.BTN_PROGRAMMES, "l", "pg", 0)],
-            [button(texts.BTN_ACTIVITIES, "l", "ac", 0)],
-            [button(texts.BTN_MY_SIGNUPS, "ms")],
-            [button(texts.BTN_ASK, "q"), button(texts.BTN_HELP, "h")],
+            [ListPage("ev", 0).button(texts.BTN_EVENTS)],
+            [ListPage("pg", 0).button(texts.BTN_PROGRAMMES)],
+            [ListPage("ac", 0).button(texts.BTN_ACTIVITIES)],
+            [MySignups().button(texts.BTN_MY_SIGNUPS)],
+            [AskPrompt().button(texts.BTN_ASK), Help().button(texts.BTN_HELP)],
         ]
     )
 
 
 def menu_row() -> list[InlineKeyboardButton]:
-    return [button(texts.BTN_MENU, "m")]
+    return [Menu().button(texts.BTN_MENU)]
+
+
+def topics_keyboard(topics: set[str]) -> InlineKeyboardMarkup:
+    """The news topics, each a toggle (/subscribe, and offered on a first /start)."""
+
+    def topic(choice: str) -> Topic:
+        return Topic(cast(TopicChoice, choice))
+
+    rows: list[list[InlineKeyboardButton]] = [
+        [topic(t).button(("✅ " if t in topics else "⬜ ") + texts.TOPIC_NAMES[t])] for t in TOPICS
+    ]
+    everything = ("✅ " if topics == set(TOPICS) else "⬜ ") + texts.BTN_TOPIC_ALL
+    rows.append([Topic("all").button(everything), Topic("none").button(texts.BTN_TOPIC_NONE)])
+    rows.append([Topic("done").button(texts.BTN_DONE)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def offer_subscriptions(update: Update) -> None:
+    """Offered once, on a resident's first /start."""
+    message = update.effective_message
+    if message is not None:
+        await message.chat.send_message(texts.SUBSCRIBE_OFFER, reply_markup=topics_keyboard(set()))
 
 
 def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> InlineKeyboardMarkup:
     """Under an entry's details: sign up (when open), then back to its list page or the menu."""
     rows: list[list[InlineKeyboardButton]] = []
     if entry.accepts_signups(now(context)):
-        rows.append([button(texts.BTN_SIGNUP, "su", entry.id)])
-    key, page = (back[:2], back[2:]) if back else ("", "")
-    if key in texts.LIST_TITLES and page.isdigit():
-        rows.append([button(texts.BTN_BACK, "l", key, page), *menu_row()])
+        rows.append([SignUp(entry.id).button(texts.BTN_SIGNUP)])
+    if back is not None and re.fullmatch(r"(?:ev|pg|ac)[0-9]{1,4}", back):
+        key = cast(ListKey, back[:2])
+        rows.append([ListPage(key, int(back[2:])).button(texts.BTN_BACK), *menu_row()])
     else:
         rows.append(menu_row())
     return InlineKeyboardMarkup(rows)
@@ -165,7 +113,7 @@ def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> I
 
 def entry_blocks(entry: Entry, context: Context) -> list[str]:
     """The details of an entry as HTML blocks (escaped), ready for `send_blocks`."""
-    settings = svc(context).settings
+    settings = context.services.settings
     head = [f"<b>{texts.esc(entry.title)}</b>"]
     if entry.starts is not None:
         when = texts.thai_when(entry.starts, entry.ends, settings.tz)
@@ -182,6 +130,46 @@ def entry_blocks(entry: Entry, context: Context) -> list[str]:
     if tail:
         blocks += ["", "\n".join(tail)]
     return blocks
+
+
+async def answer_question(update: Update, context: Context) -> None:
+    """Answer the message's text: the entry, "did you mean" buttons, or the fallback."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    services = context.services
+    knowledge = services.knowledge
+    result = await match(context, message.text)
+    top = result.ranked[0].entry_id if result.ranked else None
+    question_id = await services.r.questions.log(
+        user_id(update), message.text, result.outcome.value, top, result.score
+    )
+    if result.outcome is Outcome.ANSWER and result.answer_id is not None:
+        entry = knowledge.kb.get(result.answer_id)
+        if entry is not None:
+            blocks, markup = entry_blocks(entry, context), entry_keyboard(entry, context)
+            upcoming = knowledge.next_one(entry, result, now(context))
+            if upcoming is not None and upcoming.starts is not None:
+                # A past event answered as past, with the way to the next one on top.
+                when = texts.thai_when(upcoming.starts, upcoming.ends, services.settings.tz)
+                blocks = [*blocks, "", texts.next_one(upcoming.title, when)]
+                next_row = [Suggestion(upcoming.id).button(texts.BTN_NEXT_ONE)]
+                markup = InlineKeyboardMarkup([next_row, *markup.inline_keyboard])
+            await send_blocks(message, blocks, markup)
+            return
+    if result.outcome is Outcome.SUGGEST:
+        rows = []
+        for entry_id in result.suggestions:
+            entry = knowledge.kb.get(entry_id)
+            if entry is not None:
+                rows.append([Suggestion(entry.id).button(truncate(entry.title))])
+        rows.append([NoneOfThese(question_id).button(texts.BTN_NONE)])
+        rows.append(menu_row())
+        await message.reply_text(texts.DID_YOU_MEAN, reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await message.reply_text(
+        texts.fallback(services.settings.contact), reply_markup=menu_keyboard()
+    )
 
 
 async def send_blocks(
@@ -232,6 +220,69 @@ async def acknowledge(query: CallbackQuery) -> None:
 
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+A = TypeVar("A", bound=Action, covariant=True)
+
+
+@dataclass(frozen=True)
+class Tap(Generic[A]):
+    """A button tap, opened: acknowledged, with its message, who tapped, and the arguments
+    of the action tapped, parsed and checked."""
+
+    query: CallbackQuery
+    message: Message
+    user: User
+    args: A
+
+
+class ButtonHandler:
+    """The handler of one or more button actions (made by `on_button`)."""
+
+    def __init__(self, actions: tuple[type[Action], ...], callback: Handler) -> None:
+        self.actions = actions
+        self.callback = callback
+        self.__name__ = callback.__name__
+        self.__doc__ = callback.__doc__
+
+    async def __call__(self, update: Update, context: Context) -> None:
+        await self.callback(update, context)
+
+    def handlers(self) -> list[CallbackQueryHandler[Context, None]]:
+        return [CallbackQueryHandler(self, pattern=action.pattern) for action in self.actions]
+
+
+def on_button(
+    *kinds: type[A], guard: Callable[[Handler], Handler] | None = None
+) -> Callable[[Callable[[Update, Context, Tap[A]], Coroutine[Any, Any, None]]], ButtonHandler]:
+    """A button handler's common opening, written once: a tap with a message, acknowledged
+    (the spinner stops), its arguments parsed; data no button of these actions makes gets
+    the old-button message and the menu. `guard` (private_only, admin_only) runs first, so
+    a refusal can still answer the tap with a pop-up."""
+
+    def decorate(
+        callback: Callable[[Update, Context, Tap[A]], Coroutine[Any, Any, None]],
+    ) -> ButtonHandler:
+        @functools.wraps(callback)
+        async def opened(update: Update, context: Context) -> None:
+            query, message = update.callback_query, update.effective_message
+            if query is None or message is None:
+                return
+            await acknowledge(query)
+            args = next((a for a in (k.parse(query.data) for k in kinds) if a is not None), None)
+            if args is None:
+                log.info("callback data %r is no %s", (query.data or "")[:80], kinds)
+                await show(update, [texts.OLD_BUTTON], menu_keyboard())
+                return
+            await callback(update, context, Tap(query, message, query.from_user, args))
+
+        return ButtonHandler(kinds, guard(opened) if guard is not None else opened)
+
+    return decorate
+
+
+def add_buttons(app: Application[Any, Any, Any, Any, Any, Any], *buttons: ButtonHandler) -> None:
+    """Route each button action's taps to its handler."""
+    for handler in buttons:
+        app.add_handlers(handler.handlers())
 
 
 # What Telegram accepts after ?start= in a t.me link.
@@ -298,7 +349,7 @@ async def callback_gate(update: Update, context: Context) -> None:
         log.info("callback without a message refused: %r", (query.data or "")[:80])
         await answer_with(query, texts.OLD_BUTTON_ALERT)
         raise ApplicationHandlerStop
-    if cb_valid(query.data):
+    if actions.parse(query.data) is not None:
         return
     log.info("malformed callback data %r", (query.data or "")[:80])
     await acknowledge(query)
@@ -322,7 +373,7 @@ def admin_only(handler: Handler) -> Handler:
             )
             await refuse_outside_private(update, context)
             return
-        if user is not None and user.id in svc(context).settings.admin_ids:
+        if user is not None and user.id in context.services.settings.admin_ids:
             await handler(update, context)
             return
         log.warning(
@@ -345,3 +396,147 @@ def user_id(update: Update) -> int | None:
 
 def truncate(label: str, limit: int = 40) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------ sign-ups and their outbox
+# Shared by sign-up, account (cancel, erasure) and the notice job: replies that carry a
+# commitment go through the outbox (written with the change, sent, then removed).
+def entry_gate(context: Context, entry_id: str) -> tuple[Entry | None, str | None]:
+    """The entry if residents can sign up for it now, else the Thai reason why not."""
+    entry = context.services.knowledge.kb.get(entry_id)
+    if entry is None:
+        return None, texts.SIGNUP_UNKNOWN
+    if entry.accepts_signups(now(context)):
+        return entry, None
+    return None, texts.SIGNUP_CLOSED if not entry.signup else texts.SIGNUP_PAST
+
+
+def capacity_of(context: Context) -> CapacityOf:
+    """Seats on offer per entry id, for promotions: none for entries gone, closed or past."""
+
+    def capacity(entry_id: str) -> int | None:
+        entry, problem = entry_gate(context, entry_id)
+        if entry is None or problem is not None:
+            return 0
+        return entry.capacity
+
+    return capacity
+
+
+def signed_up_text(context: Context, outcome_signup: Signup, name: str, phone: str) -> str:
+    """The confirmation of a seat: what, when, where, and the details given."""
+    entry = context.services.knowledge.kb.get(outcome_signup.entry_id)
+    tz = context.services.settings.tz
+    when = (
+        texts.thai_when(entry.starts, entry.ends, tz)
+        if entry and entry.starts is not None
+        else None
+    )
+    where = entry.location if entry else None
+    return texts.confirmed(
+        outcome_signup.entry_title, when, where, name, display_phone(phone), outcome_signup.people
+    )
+
+
+def after_keyboard() -> InlineKeyboardMarkup:
+    """Under a sign-up's answer: the resident's sign-ups, and the menu."""
+    return InlineKeyboardMarkup([[MySignups().button(texts.BTN_MY_SIGNUPS), *menu_row()]])
+
+
+async def notice_text(context: Context, notice: Notice) -> str | None:
+    """What a queued notice says, from the sign-up as it is now; None when it no longer
+    holds (a waiting place since promoted, a seat since cancelled, details erased)."""
+    s = notice.signup
+    if notice.kind is NoticeKind.CANCELLED:
+        return texts.cancelled(s.entry_title) if s.status is Status.CANCELLED else None
+    if notice.kind is NoticeKind.WAITLISTED:
+        return (
+            texts.waitlisted(s.entry_title, s.position or 1)
+            if s.status is Status.WAITLIST
+            else None
+        )
+    if s.status is not Status.CONFIRMED:
+        return None
+    person = await context.services.r.people.get(s.user_id)
+    if person is None:
+        return None
+    text = signed_up_text(context, s, person.name, person.phone)
+    return texts.promoted(text) if notice.kind is NoticeKind.PROMOTED else text
+
+
+async def _send_notice(context: Context, notice: Notice, text: str) -> bool:
+    """Send one notice; True when it is done with (delivered, or it can never be)."""
+    chat = notice.signup.user_id
+    try:
+        if notice.message_id is not None:
+            try:
+                await context.bot.edit_message_text(
+                    text, chat_id=chat, message_id=notice.message_id, reply_markup=after_keyboard()
+                )
+                return True
+            except BadRequest as exc:
+                # Sent before a crash, then sent again: the tapped message already says it.
+                if "not modified" in str(exc).lower():
+                    return True
+                log.info("notice %s: tapped message not editable (%s); sent anew", notice.id, exc)
+        await context.bot.send_message(chat, text, reply_markup=after_keyboard())
+        return True
+    except Forbidden:
+        log.info("notice %s (%s): resident blocked the bot", notice.id, notice.kind)
+        await context.services.r.residents.set_blocked(chat, True)
+        return True
+    except TelegramError as exc:
+        log.warning("notice %s (%s) not delivered (%s); will retry", notice.id, notice.kind, exc)
+        return False
+
+
+async def deliver_notices(context: Context, notices: Sequence[Notice]) -> None:
+    """Send queued replies and take each out of the outbox once Telegram has accepted it.
+
+    At most one copy in the normal case. A crash between Telegram's answer and the removal
+    sends it again at the next start: an edit of the tapped message then changes nothing (the
+    resident sees one), a new message (typed phone, promotion) arrives twice."""
+    repo = context.services.r.outbox
+    for notice in notices:
+        if not await repo.claim(notice.id):
+            continue  # being sent by someone else in this process, or already sent
+        try:
+            text = await notice_text(context, notice)
+            if text is None or await _send_notice(context, notice, text):
+                await repo.notice_sent(notice.id)
+            else:
+                await repo.notice_failed(notice.id)
+        finally:
+            repo.release(notice.id)
+
+
+async def notify_promotions(context: Context, promoted: list[Signup]) -> None:
+    """Tell residents who got a seat from the waiting list (their notices are queued)."""
+    repo = context.services.r.outbox
+    await deliver_notices(context, await repo.notices(signup_ids=[s.id for s in promoted]))
+
+
+async def cancel_signup(update: Update, context: Context, signup_id: int) -> bool:
+    """A tapped "yes, cancel": cancel the resident's sign-up, say so in place of the tapped
+    message (through the outbox), and tell whoever got the seat. A second tap on an already
+    cancelled sign-up changes nothing. False when the sign-up is not theirs."""
+    user = update.effective_user
+    query = update.callback_query
+    if user is None:
+        return False
+    repo = context.services.signups
+    current = await repo.get(signup_id)
+    if current is None or current.user_id != user.id:
+        return False
+    if current.status is Status.CANCELLED:
+        return True  # the first tap's "cancelled" is on screen
+    tapped = query.message.message_id if query is not None and query.message else None
+    cancelled, promoted = await repo.cancel(
+        signup_id, user.id, capacity_of(context), message_id=tapped
+    )
+    if cancelled is None:
+        return False
+    # Replaces the tapped message; with none (an inline-mode button), a new message.
+    await deliver_notices(context, await context.services.r.outbox.notices(user_id=user.id))
+    await notify_promotions(context, promoted)
+    return True

@@ -10,14 +10,16 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import texts
-from bot.app import services
-from handlers.common import Context, button, menu_row, svc
+from bot.services import Services
+from handlers.actions import CancelSignup
+from handlers.common import Context, menu_row
 
 log = logging.getLogger(__name__)
 
 
 async def reminder_job(context: Context) -> None:
-    s = svc(context)
+    """Remind confirmed residents of what is due (each reminder once), with a cancel button."""
+    s = context.services
     if s.repos is None:
         return
     tz = s.settings.tz
@@ -37,12 +39,12 @@ async def reminder_job(context: Context) -> None:
             item.lead.name,
         )
         markup = InlineKeyboardMarkup(
-            [[button(texts.BTN_CANCEL_MY_SIGNUP, "cx", item.signup_id)], menu_row()]
+            [[CancelSignup(item.signup_id).button(texts.BTN_CANCEL_MY_SIGNUP)], menu_row()]
         )
         try:
             await context.bot.send_message(item.user_id, text, reply_markup=markup)
         except Forbidden:
-            await s.db.set_blocked(item.user_id, True)
+            await s.r.residents.set_blocked(item.user_id, True)
         except TelegramError as exc:
             log.warning("reminder for sign-up %s not sent (%s); will retry", item.signup_id, exc)
             await s.r.reminders.release(item.signup_id, item.lead.name)
@@ -50,7 +52,7 @@ async def reminder_job(context: Context) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if app.job_queue is not None:
-        interval = services(app).settings.reminder_interval
+        interval = Services.of(app).settings.reminder_interval
         app.job_queue.run_repeating(
             reminder_job,
             interval=interval,

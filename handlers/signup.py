@@ -1,11 +1,11 @@
 """Signing up: consent (PDPA), name, phone, party size, then a seat or a waiting place.
 
 The resident's place in the flow is stored in SQLite at every step, so a restart loses
-nothing, and a flow left idle for FLOW_TTL simply expires. A step moves on only once its
+nothing, and a flow left idle for FLOW_TTL (bot.flows) simply expires. A step moves on only once its
 question reached the resident: a reply that fails to send leaves the step where it was.
 
 Replies that carry a commitment (confirmed, waitlisted, promoted, cancelled) go through the
-outbox (`Signups.notices`): written with the change, sent, then removed; the notice job sends
+outbox (`bot.signups.Outbox`): written with the change, sent, then removed; the notice job sends
 what a crash or a network error left behind.
 """
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -25,51 +23,43 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
 from bot import texts
+from bot.flows import Flow, FlowKind, SignupStep
 from bot.phone import display_phone, normalize_phone
 from bot.signups import (
-    CapacityOf,
-    Flow,
-    Notice,
-    NoticeKind,
     Result,
-    Signup,
-    Status,
     clean_name,
     name_ok,
 )
-from handlers.ask import answer_question
+from handlers.actions import Action, Consent, EditDetails, People, ProfileName, SignUp, UseSaved
 from handlers.common import (
     Context,
-    acknowledge,
-    button,
-    cb_args,
-    cb_pattern,
+    Tap,
+    add_buttons,
+    after_keyboard,
+    answer_question,
+    capacity_of,
+    deliver_notices,
+    entry_gate,
     match,
     menu_row,
-    now,
+    on_button,
     private_only,
     show,
-    svc,
 )
 from kb.matching import Outcome
-from kb.model import Entry
 from kb.thai import ThaiText
 
 log = logging.getLogger(__name__)
 
-FLOW = "signup"
-FLOW_TTL = timedelta(minutes=30)
 DEEP_LINK = re.compile(r"^signup_([a-z0-9-]{1,40})$")
 NOTICE_INTERVAL = 30  # seconds between rounds of the outbox
 # The lexicon's canonical question words (its synonyms map ไส, มื้อใด๋, where... onto these).
@@ -80,155 +70,15 @@ QUESTION_WORDS = frozenset(
 _SHORT_NAME_WORDS = frozenset({"ไหม", "ไหน"})
 
 
-# ------------------------------------------------------------------ shared pieces
-def entry_gate(context: Context, entry_id: str) -> tuple[Entry | None, str | None]:
-    """The entry if residents can sign up for it now, else the Thai reason why not."""
-    entry = svc(context).knowledge.kb.get(entry_id)
-    if entry is None:
-        return None, texts.SIGNUP_UNKNOWN
-    if entry.accepts_signups(now(context)):
-        return entry, None
-    return None, texts.SIGNUP_CLOSED if not entry.signup else texts.SIGNUP_PAST
-
-
-def capacity_of(context: Context) -> CapacityOf:
-    """Seats on offer per entry id, for promotions: none for entries gone, closed or past."""
-
-    def capacity(entry_id: str) -> int | None:
-        entry, problem = entry_gate(context, entry_id)
-        if entry is None or problem is not None:
-            return 0
-        return entry.capacity
-
-    return capacity
-
-
-def signed_up_text(context: Context, outcome_signup: Signup, name: str, phone: str) -> str:
-    entry = svc(context).knowledge.kb.get(outcome_signup.entry_id)
-    tz = svc(context).settings.tz
-    when = (
-        texts.thai_when(entry.starts, entry.ends, tz)
-        if entry and entry.starts is not None
-        else None
-    )
-    where = entry.location if entry else None
-    return texts.confirmed(
-        outcome_signup.entry_title, when, where, name, display_phone(phone), outcome_signup.people
-    )
-
-
-def after_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(texts.BTN_MY_SIGNUPS, "ms"), *menu_row()]])
-
-
-async def notice_text(context: Context, notice: Notice) -> str | None:
-    """What a queued notice says, from the sign-up as it is now; None when it no longer
-    holds (a waiting place since promoted, a seat since cancelled, details erased)."""
-    s = notice.signup
-    if notice.kind is NoticeKind.CANCELLED:
-        return texts.cancelled(s.entry_title) if s.status is Status.CANCELLED else None
-    if notice.kind is NoticeKind.WAITLISTED:
-        return (
-            texts.waitlisted(s.entry_title, s.position or 1)
-            if s.status is Status.WAITLIST
-            else None
-        )
-    if s.status is not Status.CONFIRMED:
-        return None
-    person = await svc(context).signups.person(s.user_id)
-    if person is None:
-        return None
-    text = signed_up_text(context, s, person.name, person.phone)
-    return texts.promoted(text) if notice.kind is NoticeKind.PROMOTED else text
-
-
-async def _send_notice(context: Context, notice: Notice, text: str) -> bool:
-    """Send one notice; True when it is done with (delivered, or it can never be)."""
-    chat = notice.signup.user_id
-    try:
-        if notice.message_id is not None:
-            try:
-                await context.bot.edit_message_text(
-                    text, chat_id=chat, message_id=notice.message_id, reply_markup=after_keyboard()
-                )
-                return True
-            except BadRequest as exc:
-                # Sent before a crash, then sent again: the tapped message already says it.
-                if "not modified" in str(exc).lower():
-                    return True
-                log.info("notice %s: tapped message not editable (%s); sent anew", notice.id, exc)
-        await context.bot.send_message(chat, text, reply_markup=after_keyboard())
-        return True
-    except Forbidden:
-        log.info("notice %s (%s): resident blocked the bot", notice.id, notice.kind)
-        await svc(context).db.set_blocked(chat, True)
-        return True
-    except TelegramError as exc:
-        log.warning("notice %s (%s) not delivered (%s); will retry", notice.id, notice.kind, exc)
-        return False
-
-
-async def deliver_notices(context: Context, notices: Sequence[Notice]) -> None:
-    """Send queued replies and take each out of the outbox once Telegram has accepted it.
-
-    At most one copy in the normal case. A crash between Telegram's answer and the removal
-    sends it again at the next start: an edit of the tapped message then changes nothing (the
-    resident sees one), a new message (typed phone, promotion) arrives twice."""
-    repo = svc(context).signups
-    for notice in notices:
-        if not await repo.claim(notice.id):
-            continue  # being sent by someone else in this process, or already sent
-        try:
-            text = await notice_text(context, notice)
-            if text is None or await _send_notice(context, notice, text):
-                await repo.notice_sent(notice.id)
-            else:
-                await repo.notice_failed(notice.id)
-        finally:
-            repo.release(notice.id)
-
-
-async def notify_promotions(context: Context, promoted: list[Signup]) -> None:
-    """Tell residents who got a seat from the waiting list (their notices are queued)."""
-    repo = svc(context).signups
-    await deliver_notices(context, await repo.notices(signup_ids=[s.id for s in promoted]))
-
-
-async def cancel_signup(update: Update, context: Context, signup_id: int) -> bool:
-    """A tapped "yes, cancel": cancel the resident's sign-up, say so in place of the tapped
-    message (through the outbox), and tell whoever got the seat. A second tap on an already
-    cancelled sign-up changes nothing. False when the sign-up is not theirs."""
-    user = update.effective_user
-    query = update.callback_query
-    if user is None:
-        return False
-    repo = svc(context).signups
-    current = await repo.get(signup_id)
-    if current is None or current.user_id != user.id:
-        return False
-    if current.status is Status.CANCELLED:
-        return True  # the first tap's "cancelled" is on screen
-    tapped = query.message.message_id if query is not None and query.message else None
-    cancelled, promoted = await repo.cancel(
-        signup_id, user.id, capacity_of(context), message_id=tapped
-    )
-    if cancelled is None:
-        return False
-    # Replaces the tapped message; with none (an inline-mode button), a new message.
-    await deliver_notices(context, await repo.notices(user_id=user.id))
-    await notify_promotions(context, promoted)
-    return True
-
-
 async def signup_notice_job(context: Context) -> None:
     """Send the outbox left behind by a crash or a network error, and promote where seats
     came free (a capacity raised in the knowledge base). Runs at start-up, then regularly."""
-    services = svc(context)
+    services = context.services
     if services.repos is None:
         return
     repo = services.signups
     await repo.rebalance(await repo.waiting_entries(), capacity_of(context))
-    await deliver_notices(context, await repo.notices())
+    await deliver_notices(context, await services.r.outbox.notices())
 
 
 # ------------------------------------------------------------------ starting
@@ -243,54 +93,49 @@ async def begin(update: Update, context: Context, entry_id: str) -> None:
             problem or texts.SIGNUP_UNKNOWN, reply_markup=after_keyboard()
         )
         return
-    repo = svc(context).signups
+    repo = context.services.signups
     live = next((s for s in await repo.of_user(user.id) if s.entry_id == entry.id), None)
     if live is not None:
         await message.chat.send_message(
             texts.already(live.entry_title, live.position), reply_markup=after_keyboard()
         )
         return
-    person = await repo.person(user.id)
+    person = await context.services.r.people.get(user.id)
     if person is None:
         await message.chat.send_message(
             texts.CONSENT,
             reply_markup=InlineKeyboardMarkup(
                 [
                     [
-                        button(texts.BTN_CONSENT_YES, "cs", "y"),
-                        button(texts.BTN_CONSENT_NO, "cs", "n"),
+                        Consent("y").button(texts.BTN_CONSENT_YES),
+                        Consent("n").button(texts.BTN_CONSENT_NO),
                     ]
                 ]
             ),
         )
-        await repo.save_flow(user.id, FLOW, "consent", {"entry": entry.id})
+        await context.services.r.flows.save(
+            user.id, FlowKind.SIGNUP, SignupStep.CONSENT, {"entry": entry.id}
+        )
         return
     data = {"entry": entry.id, "name": person.name, "phone": person.phone}
     await message.chat.send_message(
         texts.confirm_saved(person.name, display_phone(person.phone), entry.title),
         reply_markup=InlineKeyboardMarkup(
             [
-                [button(texts.BTN_USE_SAVED, "ok", entry.id)],
-                [button(texts.BTN_EDIT_DETAILS, "ed", entry.id)],
+                [UseSaved(entry.id).button(texts.BTN_USE_SAVED)],
+                [EditDetails(entry.id).button(texts.BTN_EDIT_DETAILS)],
                 menu_row(),
             ]
         ),
     )
-    await repo.save_flow(user.id, FLOW, "saved", data)
+    await context.services.r.flows.save(user.id, FlowKind.SIGNUP, SignupStep.SAVED, data)
 
 
-@private_only  # personal data: in a group, a button to the private chat
-async def signup_button(update: Update, context: Context) -> None:
+# Personal data: in a group, each of these buttons points to the private chat instead.
+@on_button(SignUp, guard=private_only)
+async def signup_button(update: Update, context: Context, tap: Tap[SignUp]) -> None:
     """The "📝 สมัคร" button under an entry's details."""
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "su", 1)
-    if args is None:
-        await show(update, [texts.OLD_BUTTON], after_keyboard())
-        return
-    await begin(update, context, args[0])
+    await begin(update, context, tap.args.entry)
 
 
 @private_only  # personal data: in a group, a button to the private chat
@@ -305,22 +150,22 @@ async def signup_deep_link(update: Update, context: Context) -> None:
         await message.reply_text(texts.SIGNUP_UNKNOWN, reply_markup=after_keyboard())
         return
     if update.effective_user is not None:
-        await svc(context).db.touch_resident(update.effective_user.id)
+        await context.services.r.residents.touch(update.effective_user.id)
     await begin(update, context, match.group(1))
 
 
 # ------------------------------------------------------------------ steps
-async def _flow(update: Update, context: Context, step: str | None = None) -> Flow | None:
+async def _flow(update: Update, context: Context, step: SignupStep | None = None) -> Flow | None:
     user = update.effective_user
     if user is None:
         return None
-    flow = await svc(context).signups.flow(user.id, FLOW_TTL)
-    if flow is None or flow.kind != FLOW or (step is not None and flow.step != step):
+    flow = await context.services.r.flows.current(user.id, FlowKind.SIGNUP)
+    if flow is None or (step is not None and flow.step != step):
         return None
     return flow
 
 
-async def _button_flow(update: Update, context: Context, step: str) -> Flow | None:
+async def _button_flow(update: Update, context: Context, step: SignupStep) -> Flow | None:
     """The flow a step's button belongs to, or None after handling a tap that does not fit.
 
     A second tap on a button whose step is already done (a double tap, or a tap Telegram
@@ -349,12 +194,12 @@ async def ask_for_name(update: Update, context: Context, flow: Flow) -> None:
     if message is None or user is None:
         return
     profile = _profile_name(user.full_name)
-    rows = [[button(texts.use_profile_name(profile), "nm")]] if profile else []
+    rows = [[ProfileName().button(texts.use_profile_name(profile))]] if profile else []
     sent = await message.chat.send_message(
         texts.ask_name(profile), reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )
     flow.data["since"] = sent.message_id
-    await svc(context).signups.save_flow(user.id, FLOW, "name", flow.data)
+    await context.services.r.flows.save(user.id, FlowKind.SIGNUP, SignupStep.NAME, flow.data)
 
 
 async def ask_for_phone(message: Message, context: Context, user_id: int, flow: Flow) -> None:
@@ -367,7 +212,7 @@ async def ask_for_phone(message: Message, context: Context, user_id: int, flow: 
         ),
     )
     flow.data["since"] = sent.message_id
-    await svc(context).signups.save_flow(user_id, FLOW, "phone", flow.data)
+    await context.services.r.flows.save(user_id, FlowKind.SIGNUP, SignupStep.PHONE, flow.data)
 
 
 async def after_details(update: Update, context: Context, user_id: int, flow: Flow) -> None:
@@ -378,20 +223,20 @@ async def after_details(update: Update, context: Context, user_id: int, flow: Fl
     sign-up goes through the outbox, so a failed send is retried rather than lost."""
     entry, problem = entry_gate(context, flow.data["entry"])
     if entry is None:
-        await svc(context).signups.end_flow(user_id)
+        await context.services.r.flows.end(user_id)
         await show(update, [problem or texts.SIGNUP_UNKNOWN], after_keyboard())
         return
     if entry.max_people > 1 and "people" not in flow.data:
-        numbers = [button(str(n), "pp", n) for n in range(1, entry.max_people + 1)]
+        numbers = [People(n).button(str(n)) for n in range(1, entry.max_people + 1)]
         rows = [numbers[i : i + 5] for i in range(0, len(numbers), 5)]
         await show(update, [texts.ask_people(entry.max_people)], InlineKeyboardMarkup(rows))
-        await svc(context).signups.save_flow(user_id, FLOW, "people", flow.data)
+        await context.services.r.flows.save(user_id, FlowKind.SIGNUP, SignupStep.PEOPLE, flow.data)
         return
     people = int(flow.data.get("people", 1))
     name, phone = flow.data["name"], flow.data["phone"]
     query = update.callback_query
     tapped = query.message.message_id if query is not None and query.message else None
-    repo = svc(context).signups
+    repo = context.services.signups
     outcome = await repo.sign_up(
         user_id, name, phone, entry.id, entry.title, entry.capacity, people, message_id=tapped
     )
@@ -399,58 +244,40 @@ async def after_details(update: Update, context: Context, user_id: int, flow: Fl
         s = outcome.signup
         await show(update, [texts.already(s.entry_title, s.position)], after_keyboard())
         return
-    await deliver_notices(context, await repo.notices(user_id=user_id))
+    await deliver_notices(context, await context.services.r.outbox.notices(user_id=user_id))
 
 
-@private_only  # personal data: in a group, a button to the private chat
-async def signup_consent_button(update: Update, context: Context) -> None:
+@on_button(Consent, guard=private_only)
+async def signup_consent_button(update: Update, context: Context, tap: Tap[Consent]) -> None:
     """Consent given (go on to the name) or declined (nothing is stored)."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "cs", 1)
-    if args is None or args[0] not in ("y", "n"):
-        await _stale(update)
-        return
-    flow = await _button_flow(update, context, "consent")
+    flow = await _button_flow(update, context, SignupStep.CONSENT)
     if flow is None:
         return
-    if args[0] == "n":
-        await svc(context).signups.end_flow(update.effective_user.id)
+    if tap.args.answer == "n":
+        await context.services.r.flows.end(tap.user.id)
         await show(update, [texts.CONSENT_DECLINED], InlineKeyboardMarkup([menu_row()]))
         return
     await ask_for_name(update, context, flow)
-    await show(update, [texts.CONSENT + "\n\n✅ ยินยอมแล้ว"])
+    await show(update, [texts.CONSENT + texts.CONSENT_GIVEN])
 
 
-@private_only  # personal data: in a group, a button to the private chat
-async def signup_saved_button(update: Update, context: Context) -> None:
-    """Returning resident: sign up with the saved details ("ok") or change them ("ed")."""
-    query = update.callback_query
-    user = update.effective_user
-    message = update.effective_message
-    if query is None or user is None or message is None:
-        return
-    await acknowledge(query)
-    edit = cb_args(query.data, "ed", 1)
-    args = edit or cb_args(query.data, "ok", 1)
+@on_button(UseSaved, EditDetails, guard=private_only)
+async def signup_saved_button(update: Update, context: Context, tap: Tap[Action]) -> None:
+    """Returning resident: sign up with the saved details or change them first."""
+    user, args = tap.user, tap.args
+    assert isinstance(args, UseSaved | EditDetails)
     flow = await _flow(update, context)
-    if args is None or flow is None or flow.step != "saved" or flow.data["entry"] != args[0]:
+    if flow is None or flow.step is not SignupStep.SAVED or flow.data["entry"] != args.entry:
         # Already done (a second tap, or the same tap seen again after a restart): say how
         # things stand rather than "expired"; while a flow goes on, change nothing.
-        live = None
-        if args is not None:
-            live = next(
-                (x for x in await svc(context).signups.of_user(user.id) if x.entry_id == args[0]),
-                None,
-            )
+        mine = await context.services.signups.of_user(user.id)
+        live = next((x for x in mine if x.entry_id == args.entry), None)
         if live is not None:
             await show(update, [texts.already(live.entry_title, live.position)], after_keyboard())
-        elif flow is None or args is None:
+        elif flow is None:
             await _stale(update)
         return
-    if edit is not None:
+    if isinstance(args, EditDetails):
         flow.data.pop("people", None)
         await ask_for_name(update, context, flow)
         await show(update, [texts.BTN_EDIT_DETAILS])
@@ -458,16 +285,13 @@ async def signup_saved_button(update: Update, context: Context) -> None:
     await after_details(update, context, user.id, flow)
 
 
-@private_only  # personal data: in a group, a button to the private chat
-async def signup_profile_name_button(update: Update, context: Context) -> None:
+@on_button(ProfileName, guard=private_only)
+async def signup_profile_name_button(
+    update: Update, context: Context, tap: Tap[ProfileName]
+) -> None:
     """Use the Telegram profile name, under the same rules as a typed one."""
-    query = update.callback_query
-    user = update.effective_user
-    message = update.effective_message
-    if query is None or user is None or message is None:
-        return
-    await acknowledge(query)
-    flow = await _button_flow(update, context, "name")
+    user, message = tap.user, tap.message
+    flow = await _button_flow(update, context, SignupStep.NAME)
     if flow is None:
         return
     name = _profile_name(user.full_name)
@@ -482,29 +306,19 @@ async def signup_profile_name_button(update: Update, context: Context) -> None:
     await message.edit_reply_markup(None)
 
 
-@private_only  # personal data: in a group, a button to the private chat
-async def signup_people_button(update: Update, context: Context) -> None:
+@on_button(People, guard=private_only)
+async def signup_people_button(update: Update, context: Context, tap: Tap[People]) -> None:
     """How many people come (entries with max_people above one)."""
-    query = update.callback_query
-    user = update.effective_user
-    message = update.effective_message
-    if query is None or user is None or message is None:
-        return
-    await acknowledge(query)
-    args = cb_args(query.data, "pp", 1)
-    if args is None or not args[0].isdigit() or len(args[0]) > 2:
-        await _stale(update)
-        return
-    flow = await _button_flow(update, context, "people")
-    entry = svc(context).knowledge.kb.get(flow.data["entry"]) if flow else None
+    flow = await _button_flow(update, context, SignupStep.PEOPLE)
+    entry = context.services.knowledge.kb.get(flow.data["entry"]) if flow else None
     if flow is None or entry is None:
         return
-    people = int(args[0])
+    people = tap.args.count
     if not 1 <= people <= entry.max_people:
         await _stale(update)
         return
     flow.data["people"] = people
-    await after_details(update, context, user.id, flow)
+    await after_details(update, context, tap.user.id, flow)
 
 
 async def signup_flow_message(update: Update, context: Context) -> None:
@@ -539,7 +353,7 @@ async def _step(
 ) -> bool:
     """One new message at the flow's step; False when it is nothing the step can take."""
     text = (message.text or "").strip()
-    if flow.step == "name" and message.text is not None:
+    if flow.step is SignupStep.NAME and message.text is not None:
         if text.startswith("/"):
             await message.reply_text(texts.NAME_COMMAND)
         elif await _looks_like_question(context, text, name_step=True):
@@ -551,7 +365,7 @@ async def _step(
             await ask_for_phone(message, context, user_id, flow)
         else:
             await message.reply_text(texts.BAD_NAME)
-    elif flow.step == "phone":
+    elif flow.step is SignupStep.PHONE:
         if message.contact is not None and message.contact.user_id != user_id:
             # Someone else's card (a friend's, forwarded): only the resident's own number.
             await message.reply_text(texts.CONTACT_NOT_YOURS)
@@ -587,11 +401,10 @@ async def _edited(
     sent at the current step is read again as if new; anything else is ignored, with a word.
     An edit is never answered as a question (it was answered when first sent)."""
     text = (message.text or "").strip()
-    repo = svc(context).signups
     if message.message_id == flow.data.get("name_msg") and "name" in flow.data:
         if text and not text.startswith("/") and name_ok(text):
             flow.data["name"] = clean_name(text)
-            await repo.save_flow(user_id, FLOW, flow.step, flow.data)
+            await context.services.r.flows.save(user_id, FlowKind.SIGNUP, flow.step, flow.data)
             await message.reply_text(texts.name_updated(flow.data["name"]))
         else:
             await message.reply_text(texts.name_edit_refused(flow.data["name"]))
@@ -600,18 +413,18 @@ async def _edited(
         phone = normalize_phone(text) if text else None
         if phone is not None:
             flow.data["phone"] = phone
-            await repo.save_flow(user_id, FLOW, flow.step, flow.data)
+            await context.services.r.flows.save(user_id, FlowKind.SIGNUP, flow.step, flow.data)
             await message.reply_text(texts.phone_updated(display_phone(phone)))
         else:
             await message.reply_text(texts.phone_edit_refused(display_phone(flow.data["phone"])))
         return
     fresh = message.message_id > int(flow.data.get("since", 0))
-    if fresh and flow.step in ("name", "phone") and text:
-        if flow.step == "name" and not text.startswith("/") and name_ok(text):
+    if fresh and flow.step in (SignupStep.NAME, SignupStep.PHONE) and text:
+        if flow.step is SignupStep.NAME and not text.startswith("/") and name_ok(text):
             if not await _looks_like_question(context, text, name_step=True):
                 await _step(update, context, message, user_id, flow)
                 return
-        elif flow.step == "phone" and normalize_phone(text) is not None:
+        elif flow.step is SignupStep.PHONE and normalize_phone(text) is not None:
             await _step(update, context, message, user_id, flow)
             return
     await message.reply_text(texts.EDIT_IGNORED)
@@ -637,7 +450,7 @@ async def _looks_like_question(context: Context, text: str, name_step: bool = Fa
     or (for a name) a text ending in a question word."""
     if "?" in text or "？" in text:
         return True
-    if name_step and _ends_in_question_word(svc(context).knowledge.matcher.text, text):
+    if name_step and _ends_in_question_word(context.services.knowledge.matcher.text, text):
         return True
     result = await match(context, text)
     return result.outcome is Outcome.ANSWER and result.score >= 0.6
@@ -657,7 +470,7 @@ async def signup_cancel_command(update: Update, context: Context) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
-    ended = await svc(context).signups.end_flow(user.id)
+    ended = await context.services.r.flows.end(user.id)
     await message.reply_text(
         texts.FLOW_CANCELLED if ended else texts.NOTHING_TO_CANCEL,
         reply_markup=ReplyKeyboardRemove(),
@@ -669,11 +482,14 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler("start", signup_deep_link, filters=filters.Regex(r"^/start\s+signup_"))
     )
     app.add_handler(CommandHandler("cancel", signup_cancel_command))
-    app.add_handler(CallbackQueryHandler(signup_button, pattern=cb_pattern("su")))
-    app.add_handler(CallbackQueryHandler(signup_consent_button, pattern=cb_pattern("cs")))
-    app.add_handler(CallbackQueryHandler(signup_saved_button, pattern=r"^a:(ok|ed):"))
-    app.add_handler(CallbackQueryHandler(signup_profile_name_button, pattern=cb_pattern("nm")))
-    app.add_handler(CallbackQueryHandler(signup_people_button, pattern=cb_pattern("pp")))
+    add_buttons(
+        app,
+        signup_button,
+        signup_consent_button,
+        signup_saved_button,
+        signup_profile_name_button,
+        signup_people_button,
+    )
     private = filters.ChatType.PRIVATE
     # New and edited messages both: an edit at a step replaces what was typed.
     app.add_handler(

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import texts
-from bot.app import services
+from bot.residents import Residents
+from bot.services import Services
 from bot.signups import Signups
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -69,7 +70,7 @@ async def seed_subscribers(path: Path, users: list[int]) -> None:
     try:
         subs = Subscriptions(store)
         for user in users:
-            await store.touch_resident(user)
+            await Residents(store).touch(user)
             await subs.set(user, {"forums"})
     finally:
         await store.close()
@@ -194,7 +195,7 @@ async def test_document_broadcast_preview(env: BotEnv) -> None:
 
 async def test_reminders_once_each_at_the_right_time(tmp_path: Path, signup_kb: Knowledge) -> None:
     async with start_bot(tmp_path, signup_kb, reminder_interval=0.2) as env:
-        svc = services(env.app)
+        svc = Services.of(env.app)
         clock = {"now": datetime(2030, 12, 1, 12, 0, tzinfo=BANGKOK)}
         svc.clock = lambda: clock["now"]
         env.server.user(71)
@@ -225,7 +226,7 @@ async def test_moved_event_reminds_at_its_new_time(tmp_path: Path, signup_kb: Kn
     kb_file = tmp_path / "kb.yaml"
     kb_file.write_text(SIGNUP_KB, encoding="utf-8")
     async with start_bot(tmp_path, signup_kb, reminder_interval=0.2, kb_path=kb_file) as env:
-        svc = services(env.app)
+        svc = Services.of(env.app)
         clock = {"now": datetime(2030, 12, 1, 12, 0, tzinfo=BANGKOK)}
         svc.clock = lambda: clock["now"]
         env.server.user(72)

@@ -15,11 +15,13 @@ import aiosqlite
 import pytest
 
 from bot import texts
-from bot.app import services
 from bot.config import ConfigError, Settings
+from bot.erasure import ERASURE, NOT_RESIDENTS, forget
+from bot.flows import FlowKind, Flows, SignupStep
 from bot.localapi import LocalBotApi, SentMessage, _Chat
-from bot.signups import Signups
-from bot.store import ERASURE, MIGRATIONS, NOT_RESIDENTS, Store, utcnow
+from bot.questions import Questions
+from bot.services import Services
+from bot.store import MIGRATIONS, Store, utcnow
 from kb.knowledge import Knowledge
 from tests.conftest import ADMIN_ID, BotEnv, start_bot
 from tests.test_organisers import seed_subscribers
@@ -197,7 +199,8 @@ async def test_erasure_covers_every_table_holding_residents_data(tmp_path: Path)
     assert set(ERASURE) <= set(tables), "ERASURE names a table the schema does not have"
     assert uncovered(tables) == [], (
         "a table holds a user id or a resident's text but /forgetme does not erase it: "
-        "add it to bot.store.ERASURE (or to NOT_RESIDENTS if it is organisers' data)"
+        "declare its ERASE and add it to bot.erasure.ERASURE (or to NOT_RESIDENTS if it is"
+        " organisers' data)"
     )
     # The check itself catches a new table nobody told erasure about.
     assert uncovered({**tables, "notes": ["id", "user_id", "note_text"]}) == [
@@ -234,7 +237,7 @@ async def test_forgetme_leaves_no_id_and_no_words_in_any_table(env: BotEnv) -> N
     await env.press(ADMIN_ID, listing, listing.find_button("เลือกจากทุกเรื่อง"))
     await env.press(ADMIN_ID, listing, listing.find_button("วันครอบครัวเรียนรู้"))
     assert listing.text.startswith("✅ เพิ่ม")
-    matcher = services(env.app).knowledge.matcher
+    matcher = Services.of(env.app).knowledge.matcher
     assert matcher.match(question).answer_id == "family-day"  # it answers with their words
     before = await table_rows(env.settings.db_path)
     assert any(r["source_user"] == resident for r in before["learned"])
@@ -256,15 +259,16 @@ async def test_forgetme_leaves_no_id_and_no_words_in_any_table(env: BotEnv) -> N
     assert [r["status"] for r in after["signups"] if r["user_id"] == other] == ["confirmed"]
     assert any(r["user_id"] == other for r in after["subscriptions"])
     # Their words left the matcher as well as the table.
-    assert services(env.app).knowledge.matcher.match(question).answer_id != "family-day"
+    assert Services.of(env.app).knowledge.matcher.match(question).answer_id != "family-day"
 
 
 async def test_forget_removes_phrasings_learned_before_the_link_existed(tmp_path: Path) -> None:
     """A phrasing attached before learned.source_user existed is found by its text."""
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
-        await store.log_question(730301, "  ขอเบอร์สมหมาย 0891234567  ", "fallback", None, 0.1)
-        await store.log_question(730302, "ตลาดเปิดกี่โมง", "fallback", None, 0.1)
+        questions = Questions(store)
+        await questions.log(730301, "  ขอเบอร์สมหมาย 0891234567  ", "fallback", None, 0.1)
+        await questions.log(730302, "ตลาดเปิดกี่โมง", "fallback", None, 0.1)
         async with store.transaction() as db:
             for phrasing in ("ขอเบอร์สมหมาย 0891234567", "ตลาดเปิดกี่โมง"):
                 await db.execute(
@@ -272,7 +276,7 @@ async def test_forget_removes_phrasings_learned_before_the_link_existed(tmp_path
                     " VALUES ('forum', ?, 1, '2026-01-01T00:00:00+00:00')",
                     (phrasing,),
                 )
-        gone = await Signups(store).forget(730301, lambda _: None)
+        gone = await forget(store, 730301, lambda _: None)
         assert gone.learned == 1 and gone.questions == 1
         rows = await store.query("SELECT phrasing FROM learned")
         assert [r["phrasing"] for r in rows] == ["ตลาดเปิดกี่โมง"]
@@ -399,11 +403,15 @@ async def seed_old_and_new(path: Path) -> None:
     try:
         now = utcnow()
         for text, days in (("คำถามเก่า 100 วัน", 100), ("คำถามเมื่อ 10 วันก่อน", 10)):
-            await store.log_question(730501, text, "fallback", None, 0.1, at=now - timedelta(days))
-        await store.log_question(730502, "คำถามวันนี้", "answer", None, 0.9)
-        signups = Signups(store)
-        await signups.save_flow(730501, "signup", "phone", {"entry": "forum", "name": "ทิ้งไว้"})
-        await signups.save_flow(730502, "signup", "name", {"entry": "forum"})
+            await Questions(store).log(
+                730501, text, "fallback", None, 0.1, at=now - timedelta(days)
+            )
+        await Questions(store).log(730502, "คำถามวันนี้", "answer", None, 0.9)
+        flows = Flows(store)
+        await flows.save(
+            730501, FlowKind.SIGNUP, SignupStep.PHONE, {"entry": "forum", "name": "ทิ้งไว้"}
+        )
+        await flows.save(730502, FlowKind.SIGNUP, SignupStep.NAME, {"entry": "forum"})
         async with store.transaction() as db:
             stale = (now - timedelta(hours=2)).isoformat(timespec="seconds")
             await db.execute("UPDATE flows SET updated_at = ? WHERE user_id = 730501", (stale,))
