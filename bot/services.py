@@ -75,6 +75,9 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     deliveries: dict[int, Delivery] = field(default_factory=dict)  # running broadcasts
     warm_up: asyncio.Future[None] | None = None  # Latin-typed question support, in a thread
+    # Failures reported to the organisers (handlers.errors): when last, and how many since.
+    error_reported_at: datetime | None = None
+    errors_unreported: int = 0
 
     @staticmethod
     def of(app: AnyApplication) -> Services:

@@ -149,6 +149,18 @@ NOT_TEXT = "ตอนนี้บอทอ่านได้เฉพาะข�
 OLD_BUTTON = "ปุ่มนี้ใช้ไม่ได้แล้วค่ะ เลือกจากเมนูใหม่ได้เลย 👇"
 ENTRY_GONE = "เรื่องนี้ไม่มีในระบบแล้วค่ะ เลือกจากเมนูใหม่ได้เลย 👇"
 ERROR = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว 🙏 ลองใหม่อีกครั้งนะคะ"
+
+
+def error_report(error: str, where: str, unreported: int) -> str:
+    """To organisers when an update fails: the exception's type and where, never its message
+    or what the resident sent (both can carry a name or a phone number)."""
+    more = f"\n(และอีก {unreported} ครั้งก่อนหน้านี้ที่ไม่ได้แจ้ง)" if unreported else ""
+    return (
+        f"⚠️ บอทขัดข้อง: <code>{esc(error)}</code> ที่ <code>{esc(where)}</code>\n"
+        f"รายละเอียดอยู่ใน log ของเซิร์ฟเวอร์{more}"
+    )
+
+
 UNKNOWN_COMMAND = "ไม่รู้จักคำสั่งนี้ค่ะ ดูคำสั่งที่ใช้ได้ที่ /help"
 
 
