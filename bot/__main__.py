@@ -255,7 +255,8 @@ def cmd_learned(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand, each with its function (`func`); the README lists them all."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -301,8 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("learned", help="phrasings organisers attached from /unanswered")
     p.add_argument("--yaml", action="store_true", help="as YAML to merge into data/kb")
     p.set_defaults(func=cmd_learned)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     give_back_large_blocks()
     # In the terminal chat, log lines would interleave with the conversation.
     _setup_logging(args.verbose, quiet=args.command == "chat")

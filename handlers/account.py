@@ -176,7 +176,7 @@ async def account_privacy_command(update: Update, context: Context) -> None:
     )
 
 
-async def retention_job(context: Context) -> None:
+async def account_retention_job(context: Context) -> None:
     """Daily and at start: delete questions older than the retention period and sign-up or
     broadcast flows abandoned half-way (they hold a typed name or phone)."""
     s = context.services
@@ -204,7 +204,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("privacy", account_privacy_command))
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            retention_job,
+            account_retention_job,
             interval=RETENTION_INTERVAL,
             first=1.0,
             job_kwargs={"misfire_grace_time": None},  # late rather than skipped

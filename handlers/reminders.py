@@ -17,7 +17,7 @@ from handlers.common import Context, menu_row
 log = logging.getLogger(__name__)
 
 
-async def reminder_job(context: Context) -> None:
+async def reminders_due_job(context: Context) -> None:
     """Remind confirmed residents of what is due (each reminder once), with a cancel button."""
     s = context.services
     if s.repos is None:
@@ -54,7 +54,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if app.job_queue is not None:
         interval = Services.of(app).settings.reminder_interval
         app.job_queue.run_repeating(
-            reminder_job,
+            reminders_due_job,
             interval=interval,
             first=min(5.0, interval),
             job_kwargs={"misfire_grace_time": None},  # late rather than skipped
