@@ -1,4 +1,7 @@
-"""Pieces every feature's handlers share: callback data, the menu, sending long HTML safely."""
+"""What features share, so that none imports another: the button handlers' opening
+(`on_button`) and the check of every tap (`callback_gate`), the menus, `show` and sending long
+HTML safely, the private-chat and organiser guards, answering a question (also asked in the
+middle of a sign-up), and the sign-up outbox (sign-up, cancel and erasure all promote)."""
 
 from __future__ import annotations
 
