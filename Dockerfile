@@ -18,6 +18,8 @@ RUN useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot:bot /da
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+# The fake Bot API: `python -m bot chat` runs the bot against it, offline.
+COPY fakebot ./fakebot
 COPY handlers ./handlers
 COPY kb ./kb
 RUN pip install .

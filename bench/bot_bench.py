@@ -22,12 +22,12 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application, running
 from bot.config import ROOT, Settings
-from bot.localapi import LocalBotApi
 from bot.residents import Residents
 from bot.services import Services
 from bot.signups import Signups
 from bot.store import Store
 from bot.subscriptions import Subscriptions
+from fakebot import LocalBotApi
 from kb.evaluate import load_questions
 from kb.knowledge import Knowledge
 

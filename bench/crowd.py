@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app import PerChatUpdateProcessor, build_application, running
 from bot.config import ROOT, Settings
-from bot.localapi import LocalBotApi
 from bot.ratelimit import TelegramRateLimiter
+from fakebot import LocalBotApi
 from kb.evaluate import load_questions
 from kb.knowledge import Knowledge
 

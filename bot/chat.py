@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.localapi import LocalBotApi, SentMessage
+from fakebot import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 
 CHAT_USER_ID = 100001

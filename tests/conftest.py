@@ -15,7 +15,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.localapi import LocalBotApi, SentMessage
+from fakebot import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 from kb.thai import ThaiText, load_lexicon
 

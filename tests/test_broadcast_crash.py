@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.localapi import LocalBotApi, SentMessage
 from bot.residents import Residents
 from bot.store import Store
 from bot.subscriptions import Subscriptions
+from fakebot import LocalBotApi, SentMessage
 from tests.conftest import ADMIN_ID, ROOT, spawn_bot
 
 RESIDENTS = list(range(70001, 70501))

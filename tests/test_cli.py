@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
+from fakebot import LocalBotApi
 from tests.conftest import ROOT
 
 

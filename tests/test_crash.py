@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.localapi import LocalBotApi, SentMessage
 from bot.signups import Outbox, Signups
 from bot.store import Store
+from fakebot import LocalBotApi, SentMessage
 from tests.conftest import SIGNUP_KB, spawn_bot
 
 RESIDENTS = list(range(30001, 30121))  # 120 residents, 80 seats

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot import texts
-from bot.localapi import SentMessage
 from bot.services import Services
+from fakebot import SentMessage
 from tests.conftest import ADMIN_ID, BotEnv
 
 REPORT = "บอทขัดข้อง"

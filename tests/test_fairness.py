@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.app import PerChatUpdateProcessor, build_application, running
 from bot.config import Settings
-from bot.localapi import LocalBotApi, SentMessage
 from bot.ratelimit import TelegramRateLimiter, answering
+from fakebot import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 
 EARLY = range(1, 6)  # residents whose questions came first

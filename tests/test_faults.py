@@ -19,10 +19,10 @@ from telegram.error import NetworkError
 from bot import texts
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.localapi import DROPPED, LocalBotApi, SentMessage
 from bot.request import RetryingRequest
 from bot.signups import Signups
 from bot.store import Store
+from fakebot import DROPPED, LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 from tests.conftest import ADMIN_ID, SIGNUP_KB, BotEnv, spawn_bot
 

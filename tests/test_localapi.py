@@ -1,4 +1,4 @@
-"""Tests of bot.localapi.LocalBotApi, driven through python-telegram-bot's own client.
+"""Tests of fakebot.LocalBotApi, driven through python-telegram-bot's own client.
 
 Every refusal is checked twice: PTB must raise the right exception class (so
 the bot's error handling sees what it would see in production) and the wire
@@ -33,7 +33,7 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.localapi import FloodLimits, LocalBotApi, parse_html
+from fakebot import FloodLimits, LocalBotApi, parse_html
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 1001

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,10 +16,10 @@ from bot import texts
 from bot.config import ConfigError, Settings
 from bot.erasure import ERASURE, NOT_RESIDENTS, forget
 from bot.flows import FlowKind, Flows, SignupStep
-from bot.localapi import LocalBotApi, SentMessage, _Chat
 from bot.questions import Questions
 from bot.services import Services
 from bot.store import MIGRATIONS, Store, utcnow
+from fakebot import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 from tests.conftest import ADMIN_ID, BotEnv, start_bot
 from tests.test_organisers import seed_subscribers
@@ -32,41 +30,25 @@ GROUP = -1001234567890
 
 
 # ------------------------------------------------------------------ a group chat
-@dataclass
-class GroupChat(_Chat):
-    """A supergroup in the fake Bot API, which models private chats only: whoever `user`
-    is at the moment is the member who writes or taps."""
-
-    group_id: int = GROUP
-
-    @property
-    def id(self) -> int:
-        return self.group_id
-
-    def chat_json(self) -> dict[str, object]:
-        return {"id": self.group_id, "type": "supergroup", "title": "ชาวชุมชนขอนแก่น"}
-
-
-def open_group(server: LocalBotApi) -> GroupChat:
-    group = GroupChat(user=server.user(ADMIN_ID))
-    server._chats[GROUP] = group
-    return group
+def open_group(server: LocalBotApi) -> int:
+    """A supergroup of residents with the bot in it; returns its chat id."""
+    server.group(GROUP, "ชาวชุมชนขอนแก่น")
+    return GROUP
 
 
 async def in_group(
-    env: BotEnv, group: GroupChat, user_id: int, text: str, expect: int = 1
+    env: BotEnv, group: int, user_id: int, text: str, expect: int = 1
 ) -> list[SentMessage]:
     """A member writes in the group; the messages the bot posts there in answer (waiting for
     `expect` of them: the bot paces each chat, so a quiet moment alone proves nothing)."""
-    group.user = env.server.user(user_id)
-    before = len(env.server.messages(GROUP))
-    await env.server.send_text(GROUP, text)
+    before = len(env.server.messages(group))
+    await env.server.send_text(group, text, from_user=user_id)
     for _ in range(100):
         await env.server.wait_idle(quiet=0.2)
-        if len(env.server.messages(GROUP)) - before >= expect:
+        if len(env.server.messages(group)) - before >= expect:
             break
         await asyncio.sleep(0.1)
-    return env.server.messages(GROUP)[before:]
+    return env.server.messages(group)[before:]
 
 
 async def group_settled(env: BotEnv, count: int) -> list[str]:
@@ -114,8 +96,9 @@ async def test_organiser_commands_in_a_group_post_nothing_personal(env: BotEnv) 
     posted = len(env.server.messages(GROUP))
     anchor = env.server.messages(GROUP)[-1]
     for data in ("a:xp:*", "a:xp:forum", "a:ua:1", "a:ba:all", "a:bc", "a:bk:1", "a:un"):
-        group.user = env.server.user(ADMIN_ID)
-        query = await env.server.press(GROUP, anchor.message_id, data, force=True)
+        query = await env.server.press(
+            GROUP, anchor.message_id, data, force=True, from_user=ADMIN_ID
+        )
         answer = await env.server.wait_for_callback_answer(query)
         assert answer["text"] == texts.PRIVATE_ONLY_ALERT and answer["show_alert"], data
     await group_settled(env, posted)  # one answer per command, nothing for the taps
@@ -149,7 +132,7 @@ async def test_residents_personal_flows_point_to_the_private_chat(env: BotEnv) -
     # Buttons that lead to personal data, tapped in the group.
     anchor = env.server.messages(GROUP)[-1]
     for data in ("a:ms", "a:su:forum", "a:cs:y", "a:fg:y", "a:cx:1", "a:sb:all"):
-        query = await env.server.press(GROUP, anchor.message_id, data, force=True)
+        query = await env.server.press(GROUP, anchor.message_id, data, force=True, from_user=730102)
         answer = await env.server.wait_for_callback_answer(query)
         assert answer["text"] == texts.PRIVATE_ONLY_ALERT, data
     # Another bot's command in the group is not ours to answer.
@@ -368,18 +351,7 @@ async def test_a_callback_without_a_message_tells_its_owner_and_does_nothing(
     await sign_up(env, user, "forum")
     (signup,) = (await table_rows(env.settings.db_path))["signups"]
     # What Telegram sends for a button on an inline-mode message: no message, no chat.
-    query_id = str(secrets.randbits(62))
-    env.server._unanswered_queries.add(query_id)
-    env.server._enqueue(
-        "callback_query",
-        {
-            "id": query_id,
-            "from": env.server.user(user),
-            "inline_message_id": "AQAAAAAAAAAA",
-            "chat_instance": "42",
-            "data": f"a:cy:{signup['id']}",
-        },
-    )
+    query_id = await env.server.press_inline(user, f"a:cy:{signup['id']}")
     answer = await env.server.wait_for_callback_answer(query_id)
     assert answer["text"] == texts.OLD_BUTTON_ALERT and answer["show_alert"]
     (still,) = (await table_rows(env.settings.db_path))["signups"]

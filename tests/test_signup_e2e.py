@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.localapi import SentMessage
 from bot.people import People
 from bot.signups import Signups, Status
 from bot.store import Store
+from fakebot import SentMessage
 from kb.knowledge import Knowledge
 from tests.conftest import BotEnv, start_bot
 

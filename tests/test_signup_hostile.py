@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import texts
-from bot.localapi import LocalBotApi, SentMessage
 from bot.store import Store
+from fakebot import LocalBotApi, SentMessage
 from handlers.signup import NOTICE_INTERVAL
 from tests.conftest import BotEnv
 
@@ -39,15 +39,6 @@ async def at_name_step(env: BotEnv, user: int, entry: str = "forum") -> SentMess
     ask_name = last(await env.press(user, consent, consent.find_button("✅ ยินยอม")))
     assert "ชื่อ-นามสกุล" in ask_name.text
     return ask_name
-
-
-async def edit(server: LocalBotApi, chat_id: int, message_id: int, text: str) -> None:
-    """The resident edits a message they sent: Telegram delivers it as `edited_message`."""
-    chat = server._chats[chat_id]
-    edited = {**chat.user_messages[message_id], "text": text, "edit_date": int(time.time())}
-    edited.pop("entities", None)
-    chat.user_messages[message_id] = edited
-    server._enqueue("edited_message", edited)
 
 
 async def until(server: LocalBotApi, condition: Callable[[], bool]) -> None:
@@ -190,7 +181,7 @@ async def test_an_edited_question_is_answered_once(env: BotEnv) -> None:
     await env.server.wait_idle(quiet=0.5)
     answers = len(env.server.messages(109))
     assert answers >= 1
-    await edit(env.server, 109, sent["message_id"], "อบรมปลูกผักรอบเล็ก")
+    await env.server.edit_text(109, sent["message_id"], "อบรมปลูกผักรอบเล็ก")
     await env.server.wait_idle(quiet=0.8)
     assert len(env.server.messages(109)) == answers
     assert len(await query(env, "SELECT text FROM questions WHERE user_id = 109")) == 1
@@ -204,16 +195,16 @@ async def test_editing_the_name_at_the_phone_step_replaces_it(env: BotEnv) -> No
     typed = await env.server.send_text(110, "สมใจ")
     await env.server.wait_for_message(110, predicate=lambda m: m.text.startswith("📱 ขอเบอร์"))
     before = len(env.server.messages(110))
-    await edit(env.server, 110, typed["message_id"], "สมใจ รักดี")
+    await env.server.edit_text(110, typed["message_id"], "สมใจ รักดี")
     replies = await answers(env, 110, before)
     assert [m.text for m in replies] == ["✏️ แก้ชื่อเป็น “สมใจ รักดี” แล้วค่ะ"]
     assert await step(env, 110) == "phone"
     # An edit that is no name keeps the old one; an older message edited is left alone.
     before = len(env.server.messages(110))
-    await edit(env.server, 110, typed["message_id"], "t.me/x_bot")
+    await env.server.edit_text(110, typed["message_id"], "t.me/x_bot")
     assert "ยังใช้ชื่อ “สมใจ รักดี”" in last(await answers(env, 110, before)).text
     before = len(env.server.messages(110))
-    await edit(env.server, 110, earlier["message_id"], "สวัสดีครับ")
+    await env.server.edit_text(110, earlier["message_id"], "สวัสดีครับ")
     assert last(await answers(env, 110, before)).text == texts.EDIT_IGNORED
     done = last(await env.send(110, "0812345678", until="/mysignups"))
     assert "👤 สมใจ รักดี" in done.text
@@ -226,7 +217,7 @@ async def test_editing_the_name_at_the_phone_step_replaces_it(env: BotEnv) -> No
     wrong = await env.server.send_text(111, "081-234-567")
     await env.server.wait_for_message(111, predicate=lambda m: m.text == texts.BAD_PHONE)
     before = len(env.server.messages(111))
-    await edit(env.server, 111, wrong["message_id"], "081-234-5678")
+    await env.server.edit_text(111, wrong["message_id"], "081-234-5678")
     done = last(await answers(env, 111, before, until="/mysignups"))
     assert "ยืนยันการสมัคร" in done.text and "081-234-5678" in done.text
 

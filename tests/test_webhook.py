@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.localapi import LocalBotApi
+from fakebot import LocalBotApi
 from kb.knowledge import Knowledge
 
 
