@@ -299,6 +299,77 @@ async def test_press_refuses_buttons_the_user_cannot_see(
     assert update.callback_query is not None and update.callback_query.id == forged
 
 
+async def test_press_on_an_inline_message_has_no_message(
+    server: LocalBotApi, bot: telegram.Bot
+) -> None:
+    query_id = await server.press_inline(USER, "a:cy:1", inline_message_id="BAAAAA")
+    [update] = await bot.get_updates(timeout=0)
+    query = update.callback_query
+    assert query is not None and query.id == query_id
+    assert query.message is None and query.inline_message_id == "BAAAAA"
+    assert (query.from_user.id, query.data) == (USER, "a:cy:1")
+    assert update.effective_chat is None
+    assert await query.answer("ปุ่มเก่า", show_alert=True)
+    answer = await server.wait_for_callback_answer(query_id, timeout=1)
+    assert answer["text"] == "ปุ่มเก่า"
+
+
+# --------------------------------------------------------------------------- groups
+
+
+async def test_group_members_write_and_tap_and_the_bot_answers_there(
+    server: LocalBotApi, bot: telegram.Bot
+) -> None:
+    group = -1001234567890
+    assert server.group(group, "ชาวชุมชน") == {"id": group, "type": "supergroup", "title": "ชาวชุมชน"}
+    with pytest.raises(ValueError, match="from_user"):
+        await server.send_text(group, "/help")  # a group has no one user who writes
+    with pytest.raises(ValueError, match="group"):
+        server.block(group)
+    sent = await server.send_text(group, "/help@kk_learning_bot", from_user=2002)
+    [update] = await bot.get_updates(timeout=0)
+    message = update.message
+    assert message is not None and message.message_id == sent["message_id"]
+    assert (message.chat.id, message.chat.type, message.chat.title) == (
+        group,
+        "supergroup",
+        "ชาวชุมชน",
+    )
+    assert message.from_user is not None and message.from_user.id == 2002  # registered
+    assert [(e.type, e.length) for e in message.entities] == [("bot_command", 21)]
+
+    menu = await bot.send_message(group, "เมนู", reply_markup=keyboard(("A", "a")))
+    assert menu.message_id == sent["message_id"] + 1  # one counter for the group
+    assert [m.text for m in server.messages(group)] == ["เมนู"]
+    query_id = await server.press(group, menu.message_id, "a", from_user=USER)
+    [update] = await bot.get_updates(offset=update.update_id + 1, timeout=0)
+    query = update.callback_query
+    assert query is not None and query.id == query_id
+    assert query.from_user.first_name == "สมศรี"
+    assert query.message is not None and query.message.chat.id == group
+    with pytest.raises(ValueError, match="private chat"):
+        await server.send_text(USER, "สวัสดี", from_user=2002)
+    assert server.rejected == []
+
+
+async def test_a_user_edits_their_message(server: LocalBotApi, bot: telegram.Bot) -> None:
+    sent = await server.send_text(USER, "สวัสดี")
+    edited = await server.edit_text(USER, sent["message_id"], "  /start again ")
+    assert edited["text"] == "/start again" and edited["edit_date"] >= sent["date"]
+    updates = await bot.get_updates(timeout=0)
+    assert [u.message is not None for u in updates] == [True, False]
+    change = updates[1].edited_message
+    assert change is not None and change.message_id == sent["message_id"]
+    assert change.text == "/start again" and change.edit_date is not None
+    assert [(e.type, e.offset, e.length) for e in change.entities] == [("bot_command", 0, 6)]
+    # Editing again starts from the edited message; the bot's own messages are not the user's.
+    again = await server.edit_text(USER, sent["message_id"], "สวัสดีครับ")
+    assert "entities" not in again
+    mine = await bot.send_message(USER, "ของบอท")
+    with pytest.raises(ValueError, match="no text message"):
+        await server.edit_text(USER, mine.message_id, "แก้")
+
+
 # --------------------------------------------------------------------------- edits
 
 
