@@ -34,6 +34,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from fakebot import FloodLimits, LocalBotApi, parse_html
+from tests.test_imports import import_graph
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 1001
@@ -590,3 +591,12 @@ async def test_on_message_hook_sees_sends_and_edits(server: LocalBotApi, bot: te
     sent = await bot.send_message(USER, "ก่อน")
     await bot.edit_message_text("หลัง", USER, sent.message_id)
     assert seen == [("ก่อน", 0), ("หลัง", 1)]
+
+
+def test_the_fake_imports_nothing_of_the_bot() -> None:
+    """fakebot is a tool the bot is tested with: it must run without the bot's code."""
+    graph = import_graph()
+    fake = {module: targets for module, targets in graph.items() if module.startswith("fakebot")}
+    assert "fakebot.entities" in fake["fakebot.server"]  # the graph does see its imports
+    outside = {m: sorted(t for t in ts if not t.startswith("fakebot")) for m, ts in fake.items()}
+    assert all(not targets for targets in outside.values()), outside
