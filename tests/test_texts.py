@@ -63,3 +63,11 @@ def test_commands_are_valid_for_telegram() -> None:
     for command, description in texts.COMMANDS:
         assert re.fullmatch(r"[a-z0-9_]{1,32}", command)
         assert 1 <= len(description) <= 256
+
+
+def test_organisers_see_broadcast_statuses_in_thai() -> None:
+    """/broadcasts shows each status bot.broadcasts writes (running, done, cancelled) in Thai."""
+    for status in ("running", "done", "cancelled"):
+        line = texts.broadcast_line("#1", status, 3, 5, 1, 1)
+        assert status not in line and texts.BROADCAST_STATUS[status] in line
+        assert "ส่งแล้ว 3/5 · ไม่สำเร็จ 1 · บล็อก 1" in line
