@@ -97,11 +97,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc.repos = await Repos.open(s.db_path)
     knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
     # The sentence model's vectors before the first question, so an answer never depends on
-    # how far a warm-up got: a fraction of a second from the files, seconds for each
-    # thousand phrasings in neither.
-    svc.knowledge = await asyncio.to_thread(
-        knowledge.prepare, latin=False, semantic=s.semantic, vector_cache=s.vector_path
-    )
+    # how far a warm-up got: a fraction of a second from the files, up to about ten seconds
+    # for texts in neither; beyond that, in the background (Services.prepare).
+    await svc.prepare(knowledge)
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
     # Our own task, not app.create_task: the application is not running yet in post_init.
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
@@ -114,6 +112,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = Services.of(app)
+    await svc.stop_background()
     if svc.warm_up is not None:
         await svc.warm_up  # a thread cannot be cancelled; it ends within seconds
         svc.warm_up = None

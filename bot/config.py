@@ -44,6 +44,10 @@ class Settings:
     pace_chats: bool = True
     # The sentence model in the matcher (kb/semantic.py), where its engine can run.
     semantic: bool = True
+    # Texts the model may embed before the first question (about 11 ms each); a knowledge
+    # base with more missing is answered without the model until they are embedded in the
+    # background.
+    embed_budget: int = 1_000
     # Residents' questions are deleted after this many days (PDPA: kept no longer than needed).
     question_retention_days: int = 90
 
@@ -134,6 +138,12 @@ class Settings:
                 "BOT_QUESTION_RETENTION_DAYS must be whole days, 1 to 3650"
                 f" (got {get('BOT_QUESTION_RETENTION_DAYS')!r})"
             )
+        budget_text = get("BOT_EMBED_BUDGET") or "1000"
+        if not budget_text.isascii() or not budget_text.isdigit() or int(budget_text) > 10**6:
+            raise ConfigError(
+                "BOT_EMBED_BUDGET must be a whole number of texts, 0 to 1000000"
+                f" (got {budget_text!r})"
+            )
         defaults = cls()
         return cls(
             token=token,
@@ -152,5 +162,6 @@ class Settings:
             reminder_interval=interval,
             rate_limit=rate,
             semantic=semantic_text in ("1", "on"),
+            embed_budget=int(budget_text),
             question_retention_days=retention,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +76,9 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     deliveries: dict[int, Delivery] = field(default_factory=dict)  # running broadcasts
     warm_up: asyncio.Future[None] | None = None  # Latin-typed question support, in a thread
+    # A large knowledge base's vectors, embedded in a thread while it answers lexically.
+    embedding: asyncio.Future[None] | None = None
+    stop_embedding: threading.Event = field(default_factory=threading.Event)
     # Failures reported to the organisers (handlers.errors): when last, and how many since.
     error_reported_at: datetime | None = None
     errors_unreported: int = 0
@@ -130,11 +134,48 @@ class Services:
     async def _swap(self, knowledge: Knowledge) -> None:
         """Index `knowledge` with the learned phrasings, fully, then put it in service.
         In a thread, like the load: residents keep getting answers while the index builds."""
-        s = self.settings
         learned = await self.r.learned.by_entry()
         ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await asyncio.to_thread(ready.prepare, semantic=s.semantic, vector_cache=s.vector_path)
-        self.knowledge = ready
+        await self.prepare(ready)
+
+    async def prepare(self, knowledge: Knowledge) -> None:
+        """Prepare `knowledge` (in a thread) and put it in service. Embedding more than
+        `embed_budget` texts would hold questions for minutes: then it answers without the
+        model, the vectors are embedded in the background, and the model comes into service
+        (thresholds calibrated again) when they are all there."""
+        s = self.settings
+        await asyncio.to_thread(
+            knowledge.prepare,
+            latin=False,
+            semantic=s.semantic,
+            vector_cache=s.vector_path,
+            embed_budget=s.embed_budget,
+        )
+        self.knowledge = knowledge
+        if knowledge.vectors_pending(s.semantic) and self.embedding is None:
+            self.embedding = asyncio.ensure_future(self._embed_in_background())
+
+    async def _embed_in_background(self) -> None:
+        """Embed the knowledge base in service, then prepare it again with the model."""
+        knowledge = self.knowledge
+        cache = knowledge.vector_cache(self.settings.vector_path)
+        log.info("embedding the knowledge base in the background; answering without the model")
+        try:
+            await asyncio.to_thread(knowledge.matcher.embed_missing, cache, self.stop_embedding)
+            if self.stop_embedding.is_set():
+                return
+        finally:
+            self.embedding = None
+        # A /reload meanwhile put another knowledge base in service: prepare that one.
+        await self.prepare(self.knowledge)
+        log.info("sentence model in service: %s", self.knowledge.matcher.semantic)
+
+    async def stop_background(self) -> None:
+        """At shutdown: end the background embedding between two batches (saved so far)."""
+        self.stop_embedding.set()
+        if self.embedding is not None:
+            await asyncio.gather(self.embedding, return_exceptions=True)
+            self.embedding = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -77,14 +77,15 @@ class Knowledge:
         with the `calibration` questions (kb/calibration.py), again when the model comes
         into service; with `latin`, the keys for Latin-typed Thai. Returns self."""
         cache = self.vector_cache(vector_cache, calibration) if semantic else None
-        was = self.matcher.semantic
+        questions = load_questions(calibration) if calibration is not None else None
+        if cache is not None and not self.matcher.semantic:
+            # Calibrated with the model as it comes into service, also after a background
+            # start where the lexical thresholds served meanwhile.
+            self.matcher.prepare_semantic(cache, embed_budget, questions)
+        if questions is not None and self.matcher.calibration is None:
+            self.matcher.calibrate(questions, cache)
         if cache is not None:
-            self.matcher.prepare_semantic(cache, embed_budget)
-        fresh = self.matcher.semantic and not was
-        if calibration is not None and (self.matcher.calibration is None or fresh):
-            self.matcher.calibrate(load_questions(calibration), cache)
-            if cache is not None:
-                cache.save()
+            cache.save()
         if latin:
             self.matcher.prepare_latin()
         return self

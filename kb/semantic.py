@@ -37,7 +37,7 @@ COS_FLOOR, COS_SPAN = 0.75, 0.2
 # answer): a vector a phrasing would not fit in memory at 10,000 entries, nor embed in a
 # reasonable time.
 UNIT_LIMIT = 5_000
-PASSAGE_CHARS = 480  # a passage's length: e5 reads about 512 tokens, Thai takes many
+PASSAGE_CHARS = 240  # a passage's length: embedding time grows with it, Thai takes many tokens
 _BATCH = 32
 
 Vectors = npt.NDArray[np.float32]

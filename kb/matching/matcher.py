@@ -20,6 +20,7 @@ it is loaded (calibrate), so that a score means the same thing for a thin and a 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -110,6 +111,9 @@ def _date_words(entry: Entry) -> list[str]:
     return [f"{day.day} {_MONTHS[day.month - 1]} {day.year + 543}"]
 
 
+EMBED_BATCH = 512  # texts embedded between two saves of the cache in a background start
+
+
 class Matcher:
     """Fuses the components' signals into one score an entry and decides."""
 
@@ -184,13 +188,20 @@ class Matcher:
         english_frequencies()  # English words' weights, also for Latin-typed questions
         self.romanised.prepare()
 
-    def prepare_semantic(self, cache: VectorCache | None = None, budget: int | None = None) -> bool:
+    def prepare_semantic(
+        self,
+        cache: VectorCache | None = None,
+        budget: int | None = None,
+        calibrate_on: list[str] | None = None,
+    ) -> bool:
         """Embed what the sentence model reads of each entry (`phrasings`), from `cache`
         where it has them, and from then on blend its similarity into the scores. Embedding
         a text not in the cache is slow, so the bot calls it in a thread. With a `budget`,
         nothing is embedded when more than that many texts are missing: the caller embeds
-        them in the background (`embed_missing`) and prepares again. Returns whether the
-        model is in use: not where the engine cannot run, nor over the budget."""
+        them in the background (`embed_missing`) and prepares again. With `calibrate_on`,
+        the thresholds are calibrated with the model before it comes into service, so a
+        question never meets the model with thresholds placed without it. Returns whether
+        the model is in use: not where the engine cannot run, nor over the budget."""
         if self._semantic is not None:
             return True
         model = semantic.embedder()
@@ -202,20 +213,29 @@ class Matcher:
             return False
         vectors = cache.vectors(texts, model)
         cache.save()
-        self._semantic = SemanticIndex(vectors, np.asarray(starts, dtype=np.intp), model)
+        index = SemanticIndex(vectors, np.asarray(starts, dtype=np.intp), model)
+        if calibrate_on is not None:
+            self.calibrate(calibrate_on, cache, index)
+        self._semantic = index
         return True
 
-    def embed_missing(self, cache: VectorCache) -> int:
-        """Embed what `prepare_semantic` would need into `cache` (saved), without putting
-        the model in service; for a large knowledge base, in the background. Returns how
-        many texts there are."""
+    def embed_missing(self, cache: VectorCache, stop: threading.Event | None = None) -> int:
+        """Embed what `prepare_semantic` would need into `cache`, without putting the model
+        in service: for a large knowledge base, in the background. Saved as it goes, so a
+        restart resumes where it stopped; `stop` ends it between two batches. Returns how
+        many texts it covered."""
         model = semantic.embedder()
         if model is None:
             return 0
         texts, _ = self.phrasings()
-        cache.vectors(texts, model)
-        cache.save()
-        return len(texts)
+        done = 0
+        for i in range(0, len(texts), EMBED_BATCH):
+            if stop is not None and stop.is_set():
+                break
+            cache.vectors(texts[i : i + EMBED_BATCH], model)
+            cache.save()
+            done = min(len(texts), i + EMBED_BATCH)
+        return done
 
     def phrasings(self) -> tuple[list[str], list[int]]:
         """What the sentence model embeds, in matcher order, and where each entry's texts
@@ -318,7 +338,10 @@ class Matcher:
         return self.t if self._semantic is None else self.t_semantic
 
     def _scores(
-        self, question: str, vector: npt.NDArray[np.float32] | None = None
+        self,
+        question: str,
+        vector: npt.NDArray[np.float32] | None = None,
+        index: SemanticIndex | None = None,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None] | None:
         """Every entry's blended score and the sentence model's share of it (None without
         the model), or None for a question with nothing to match.
@@ -338,7 +361,8 @@ class Matcher:
             if sim < 1.0 and THAI_LETTER.match(term)
         ]
         scores = a * self.terms.coverage(terms) + (1 - a) * self._shape(words + meant)
-        index = self._semantic  # read once: a reload may swap it in meanwhile
+        if index is None:
+            index = self._semantic  # read once: a reload may swap it in meanwhile
         similarity = None
         if index is not None:
             # The model reads every question: a paraphrase that shares no word with an
@@ -350,18 +374,25 @@ class Matcher:
             scores = (1 - w) * scores + w * similarity
         return scores, similarity
 
-    def calibrate(self, questions: list[str], cache: VectorCache | None = None) -> Calibration:
+    def calibrate(
+        self,
+        questions: list[str],
+        cache: VectorCache | None = None,
+        index: SemanticIndex | None = None,
+    ) -> Calibration:
         """Place the answer and suggest thresholds for this knowledge base from questions it
-        should not answer (kb/calibration.py). With the sentence model, their vectors come
-        from `cache` (shipped beside the calibration file) or are embedded once."""
+        should not answer (kb/calibration.py), for the sentence model's `index` (default:
+        the one in service, if any). With the model, their vectors come from `cache`
+        (shipped beside the calibration file) or are embedded once."""
+        index = index or self._semantic
         vectors: npt.NDArray[np.float32] | None = None
-        if self._semantic is not None:
-            vectors = (cache or VectorCache(None)).vectors(questions, self._semantic.model)
+        if index is not None:
+            vectors = (cache or VectorCache(None)).vectors(questions, index.model)
         best = np.zeros(len(questions))
         lead = np.zeros(len(questions))
         meaning = np.zeros(len(questions))
         for n, q in enumerate(questions):
-            found = self._scores(q, None if vectors is None else vectors[n])
+            found = self._scores(q, None if vectors is None else vectors[n], index)
             if found is None or not len(found[0]):
                 continue
             scores, similarity = found
@@ -372,12 +403,12 @@ class Matcher:
                 continue
             second, first = np.partition(scores, -2)[-2:]
             best[n], lead[n] = first, first - second
-        t = self.thresholds
+        t = self.t if index is None else self.t_semantic
         placed = calibration.derive(best, lead, t.margin, None if vectors is None else meaning)
         tuned = replace(
             t, answer=placed.answer, suggest=placed.suggest, model_suggest=placed.model_suggest
         )
-        if self._semantic is None:
+        if index is None:
             self.t = tuned
         else:
             self.t_semantic = tuned
