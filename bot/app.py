@@ -31,6 +31,8 @@ from handlers import (
     broadcast,
     browse,
     errors,
+    inbox,
+    listing,
     reminders,
     signup,
     start,
@@ -161,15 +163,19 @@ def build_application(
     )
     Services(settings, knowledge).install(app)
 
+    # Groups before 0, in this order: the button gate (-30), broadcast composing (-20),
+    # sign-up flow steps (-10), follow-ups about what was just shown (-5).
     signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
-    #                       its flow steps (group -1) see text before it becomes a question
+    #                       its flow steps (group -10) see text before it becomes a question
     start.register(app)  # /start, /help, the menu
     browse.register(app)  # /events, /programmes, /activities, details
     account.register(app)  # /mysignups (see, cancel), /forgetme
     subscribe.register(app)  # /subscribe, /unsubscribe
-    broadcast.register(app)  # organisers: /broadcast (its composing step is group -2), /broadcasts
+    broadcast.register(app)  # organisers: /broadcast (its composing step is group -20), /broadcasts
     admin.register(app)  # organisers and staff: /export, /stats, /unanswered, /reload
+    inbox.register(app)  # a person to reach: questions left for organisers, /inbox, replies (-15)
     reminders.register(app)  # the job that reminds confirmed residents
+    listing.register(app)  # "what's on" questions answered with the list (group 0, before ask)
     ask.register(app)  # free text: answer, "did you mean", fallback
     errors.register(app)  # must stay last: old buttons, unknown commands, the error handler
     return app

@@ -161,7 +161,7 @@ async def broadcast_status_button(
 
 
 async def broadcast_compose_message(update: Update, context: Context) -> None:
-    """The organiser's announcement (group -2, admins only): show the exact preview."""
+    """The organiser's announcement (group -20, admins only): show the exact preview."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -336,7 +336,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 & ~filters.COMMAND,
                 broadcast_compose_message,
             ),
-            group=-2,
+            group=-20,
         )
     if app.job_queue is not None:
         # No misfire grace: APScheduler drops a job more than 1 s late, and the scheduler

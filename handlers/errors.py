@@ -100,8 +100,8 @@ async def report_to_organisers(update: object, context: Context) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # Before every feature (group -3): forged button data never reaches a handler.
-    app.add_handler(TypeHandler(Update, callback_gate), group=-3)
+    # Before every feature (group -30): forged button data never reaches a handler.
+    app.add_handler(TypeHandler(Update, callback_gate), group=-30)
     app.add_handler(CallbackQueryHandler(errors_stale_button))
     # In a group, commands for other bots arrive too; answering them would be noise.
     app.add_handler(

@@ -323,7 +323,7 @@ async def signup_people_button(update: Update, context: Context, tap: Tap[People
 
 async def signup_flow_message(update: Update, context: Context) -> None:
     """Text or a shared contact, or an edit of either, while a resident is signing up
-    (group -1).
+    (group -10).
 
     Returns without stopping when there is no flow, so the message becomes a question. With a
     flow the update is always consumed, even when a reply fails to send: a typed name or
@@ -496,7 +496,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(
             private & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT), signup_flow_message
         ),
-        group=-1,
+        group=-10,
     )
     if app.job_queue is not None:
         # At start-up (what a crash left in the outbox), then every NOTICE_INTERVAL seconds;
