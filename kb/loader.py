@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from yaml.composer import Composer, ComposerError
 
-from kb.model import Entry, Kind, KnowledgeBase
+from kb.model import AUDIENCES, Cost, Entry, Kind, KnowledgeBase
 
 ID_RE = re.compile(r"[a-z0-9-]{1,40}")
 REQUIRED = ("id", "kind", "title", "questions", "answer")
@@ -33,6 +33,10 @@ OPTIONAL = (
     "max_people",
     "contact",
     "url",
+    "cost",
+    "price",
+    "audience",
+    "online",
 )
 ALLOWED = frozenset(REQUIRED + OPTIONAL)
 _CHUNK = 1 << 20  # bytes decoded at a time
@@ -376,6 +380,22 @@ def _entry(
     elif max_people > 1 and not signup:
         fail("max_people", "'max_people' needs 'signup: true'")
 
+    cost = raw.get("cost")
+    if cost is not None and cost not in {c.value for c in Cost}:
+        fail("cost", f"'cost' must be one of {', '.join(c.value for c in Cost)} (got '{cost}')")
+        cost = None
+    price = text("price")
+    if price is not None and cost != Cost.PAID.value:
+        fail("price", "'price' needs 'cost: paid'")
+    audience = text_list("audience")
+    for who in audience:
+        if who not in AUDIENCES:
+            fail("audience", f"unknown audience '{who}' (allowed: {', '.join(AUDIENCES)})")
+    online = raw.get("online", False)
+    if not isinstance(online, bool):
+        fail("online", "'online' must be true or false")
+        online = False
+
     if len(problems) > before or entry_id is None or title is None or answer is None:
         return None
     return Entry(
@@ -393,5 +413,9 @@ def _entry(
         max_people=max_people,
         contact=contact,
         url=url,
+        cost=Cost(cost) if cost is not None else None,
+        price=price,
+        audience=tuple(dict.fromkeys(audience)),
+        online=online,
         source=f"{name}:{line}",
     )

@@ -15,6 +15,29 @@ class Kind(StrEnum):
     FAQ = "faq"
 
 
+class Cost(StrEnum):
+    FREE = "free"
+    PAID = "paid"
+
+
+# Who an entry is for: the fixed words `audience:` may use, so "for children" finds every
+# entry meant for them whoever wrote it.
+AUDIENCES = (
+    "everyone",
+    "children",
+    "youth",
+    "students",
+    "families",
+    "elderly",
+    "people-with-disabilities",
+    "low-income",
+    "job-seekers",
+    "vendors",
+    "farmers",
+    "organisations",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     id: str
@@ -31,6 +54,10 @@ class Entry:
     max_people: int = 1  # seats one sign-up may take (a parent with children)
     contact: str | None = None
     url: str | None = None
+    cost: Cost | None = None  # None: the knowledge base does not say
+    price: str | None = None  # what it costs, as organisers write it ("50 บาท")
+    audience: tuple[str, ...] = ()  # words of AUDIENCES
+    online: bool = False
     source: str = ""  # "file:line", for messages to organisers
     # Phrasings organisers approved from residents' own questions (stored in SQLite).
     learned: tuple[str, ...] = field(default=(), compare=False)
