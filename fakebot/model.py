@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from fakebot.markup import inline_part
 from fakebot.wire import JSON
 
-CHAT_TYPES = ("private", "group", "supergroup")
-
 
 def image_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) of a PNG, GIF or JPEG; None when Telegram could not process it."""
