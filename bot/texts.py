@@ -124,18 +124,83 @@ CONTACT = "☎️ ติดต่อ: "
 LINK = "🔗 "
 PAST = "(งานนี้จัดไปแล้ว)"
 
+# --- "what's on": a list request answered with the list --------------------------------------
+LISTING_FILTERS = {"free": "ฟรี", "open": "ยังรับสมัคร", "online": "ออนไลน์"}
+AUDIENCE_NAMES = {
+    "everyone": "ทุกคน", "children": "เด็ก", "youth": "เยาวชน", "students": "นักเรียนนักศึกษา",
+    "families": "ครอบครัว", "elderly": "ผู้สูงอายุ", "people-with-disabilities": "คนพิการ",
+    "low-income": "กลุ่มรายได้น้อย", "job-seekers": "คนหางาน", "vendors": "ผู้ค้า",
+    "farmers": "เกษตรกร", "organisations": "หน่วยงานภาคี",
+}  # fmt: skip
+LISTING_NEAREST = "งานที่ใกล้ที่สุดค่ะ 👇"
+LISTING_NONE_AT_ALL = "ตอนนี้ยังไม่มีงานที่กำลังจะมาค่ะ กด /subscribe เพื่อรับข่าวเมื่อมีงานใหม่นะคะ"
+
+
+def listing_title(what: str | None, tags: list[str]) -> str:
+    """📅 <b>งานเดือนนี้</b> · ฟรี · สำหรับเด็ก"""
+    head = f"📅 <b>งาน{esc(what) if what else 'ที่กำลังจะมา'}</b>"
+    return " · ".join([head, *(esc(t) for t in tags)])
+
+
+def listing_empty(what: str | None) -> str:
+    return "ไม่มีงานในช่วงนั้นค่ะ 🙏" if what else "ยังไม่มีงานที่ตรงกับที่ถามค่ะ 🙏"
+
+
+def listing_line(n: int, title: str, when: datetime, free: bool) -> str:
+    """1. <b>title</b> / 📅 12 ธ.ค. 69 08.30 น. · ฟรี"""
+    return f"{n}. <b>{esc(title)}</b>\n    {WHEN}{thai_date_short(when)} {thai_time(when)}" + (
+        " · ฟรี" if free else ""
+    )
+
+
+def btn_listing_signup(n: int) -> str:
+    return f"📝 สมัคร {n}"
+
 # --- answers ------------------------------------------------------------------------------
 DID_YOU_MEAN = "หมายถึงเรื่องไหนคะ? เลือกได้เลย 👇"
 
 
-def fallback(contact: str) -> str:
+def fallback(
+    contact: str, phone: str | None = None, line: str | None = None, place: str | None = None
+) -> str:
     # One honest line on what the bot knows, so a resident asking about the lottery or a
     # hospital learns where the bot can help instead of rephrasing in vain.
-    return (
+    text = (
         "ขออภัยค่ะ 🙏 เรื่องนี้บอทยังไม่มีข้อมูล ทีมงานได้รับคำถามไว้แล้ว\n"
         "บอทตอบเรื่องเวทีเสวนา โครงการอาชีพและรายได้ และกิจกรรมเมืองแห่งการเรียนรู้ของขอนแก่นค่ะ\n"
         f"ดูเมนูด้านล่าง หรือติดต่อ {esc(contact)} ค่ะ"
     )
+    reach = contact_reach(phone, line, place)
+    return f"{text}\n{reach}" if reach else text
+
+
+def line_link(line_id: str) -> str:
+    """A LINE id as a link that opens the chat: official accounts (@name) and people differ."""
+    path = f"R/ti/p/{line_id}" if line_id.startswith("@") else f"ti/p/~{line_id}"
+    return f'<a href="https://line.me/{esc(path)}">{esc(line_id)}</a>'
+
+
+def contact_reach(phone: str | None, line: str | None, place: str | None) -> str:
+    """☎️ 043-123-456 · LINE @kktt / 📍 place: how to reach a person, when set. The phone is
+    plain text: Telegram drops tel: links, and its apps make a number in text tappable."""
+    first = []
+    if phone:
+        first.append(f"☎️ {esc(phone)}")
+    if line:
+        first.append(f"💬 LINE {line_link(line)}")
+    lines = [" · ".join(first)] if first else []
+    if place:
+        lines.append(f"📍 {esc(place)}")
+    return "\n".join(lines)
+
+
+def help_contact(
+    contact: str, phone: str | None = None, line: str | None = None, place: str | None = None
+) -> str:
+    """Under /help: who to contact, and how when set."""
+    reach = contact_reach(phone, line, place)
+    head = f"<b>ติดต่อเจ้าหน้าที่</b>: {esc(contact)}"
+    return f"{head}\n{reach}" if reach else head
 
 
 def next_one(title: str, when: str) -> str:
@@ -447,6 +512,53 @@ def reminder(title: str, when: str, where: str | None, lead: str) -> str:
 
 BTN_CANCEL_MY_SIGNUP = "❌ ยกเลิกการสมัครนี้"
 
+# --- follow-ups about what was just shown ("จัดที่ไหน", "อันที่สอง") --------------------------
+# What each follow-up asks about, as in "ยังไม่มีข้อมูลเรื่อง…".
+FOLLOWUP_TOPICS = {
+    "where": "สถานที่",
+    "when": "วันและเวลา",
+    "cost": "ค่าใช้จ่าย",
+    "parking": "ที่จอดรถ",
+    "signup": "การสมัคร",
+    "contact": "ผู้ติดต่อ",
+    "seats": "จำนวนที่ว่าง",
+}
+FREE = "💰 ฟรี ไม่เสียค่าใช้จ่ายค่ะ"
+BTN_DETAILS = "📄 ดูรายละเอียด"
+
+
+def followup_head(title: str) -> str:
+    return f"<b>{esc(title)}</b>"
+
+
+def paid(price: str | None) -> str:
+    return f"💰 มีค่าใช้จ่าย {esc(price)} ค่ะ" if price else "💰 มีค่าใช้จ่ายค่ะ"
+
+
+def followup_unknown(topic: str, contact: str) -> str:
+    """A follow-up the entry cannot answer: said plainly, with someone who can."""
+    return f"ยังไม่มีข้อมูลเรื่อง{topic}ของงานนี้ค่ะ 🙏\nสอบถามได้ที่ ☎️ {esc(contact)}"
+
+
+SIGNUP_HERE = "📝 สมัครผ่านบอทนี้ได้เลยค่ะ กดปุ่ม “สมัคร” ด้านล่าง"
+SIGNUP_ENDED = "📝 งานนี้ปิดรับสมัครแล้วค่ะ (งานเริ่มไปแล้ว)"
+
+
+def seats_left(left: int) -> str:
+    return f"🪑 ยังเหลือที่ว่าง {left} ที่ค่ะ" if left > 0 else "🪑 ที่นั่งเต็มแล้วค่ะ สมัครเข้ารายชื่อสำรองได้"
+
+
+SEATS_OPEN = "🪑 ยังเปิดรับสมัครอยู่ค่ะ"
+
+
+def pick_from_list(count: int) -> str:
+    """A follow-up after a list, with no entry chosen yet."""
+    return f"หมายถึงงานไหนคะ? พิมพ์ “อันที่ 1” ถึง “อันที่ {count}” หรือแตะชื่อในรายการได้เลยค่ะ"
+
+
+def no_such_item(count: int) -> str:
+    return f"รายการล่าสุดมี {count} เรื่องค่ะ พิมพ์ “อันที่ 1” ถึง “อันที่ {count}” ได้เลย"
+
 # --- organisers and staff (Thai, they are Khon Kaen staff too) -----------------------------
 ADMIN_ONLY = "ขออภัยค่ะ คำสั่งนี้สำหรับเจ้าหน้าที่ผู้จัดงานเท่านั้น"
 ADMIN_COMMANDS: list[tuple[str, str]] = [
@@ -455,6 +567,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("export", "ส่งออกรายชื่อผู้สมัคร CSV/XLSX"),
     ("stats", "สรุปผู้สมัคร ผู้รับข่าว และคำถาม"),
     ("unanswered", "คำถามที่บอทตอบไม่ได้"),
+    ("inbox", "คำถามที่ผู้ใช้ส่งถึงเจ้าหน้าที่ รอตอบ"),
     ("reload", "โหลดฐานความรู้ใหม่"),
 ]
 
@@ -581,6 +694,100 @@ def privacy_notice(question_days: int, flow_minutes: int) -> str:
         "เจ้าหน้าที่ผู้จัดงานเท่านั้นที่เห็น\n"
         f"• คำถามที่พิมพ์ถามบอท: เก็บไว้ {question_days} วันเพื่อปรับปรุงคำตอบ แล้วลบทิ้ง\n"
         "• คำถามที่เจ้าหน้าที่นำไปสอนบอท: ลบด้วยเมื่อคุณใช้ /forgetme\n"
+        "• คำถามที่คุณส่งถึงเจ้าหน้าที่: เก็บไว้ให้เจ้าหน้าที่ตอบ ลบพร้อมคำถามอื่น ๆ\n"
         f"• ชื่อหรือเบอร์ที่พิมพ์ค้างไว้ระหว่างสมัคร: ลบเมื่อไม่ได้ทำต่อ {flow_minutes} นาที\n"
         "• ข้อมูลส่วนตัวคุยกันในแชตส่วนตัวเท่านั้น บอทไม่โพสต์ในกลุ่ม"
     )
+
+
+# --- a person to reach: questions left for the organisers, and their replies --------------
+BTN_STAFF_ASK = "📨 ส่งคำถามถึงเจ้าหน้าที่"
+QUOTE_LIMIT = 200  # a resident's question quoted back: a screen, not a page
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """A resident's question in quotes, escaped, cut to fit a small screen."""
+    text = " ".join(text.split())
+    return f"“{esc(text if len(text) <= limit else text[: limit - 1] + '…')}”"
+
+
+def staff_left(question: str, days: int) -> str:
+    """To the resident who tapped "ส่งคำถามถึงเจ้าหน้าที่" (PDPA: what is kept, why, how long)."""
+    return (
+        "📨 ส่งคำถามถึงเจ้าหน้าที่แล้วค่ะ\n"
+        f"{quote(question)}\n"
+        "เจ้าหน้าที่จะตอบกลับในแชตนี้ทาง Telegram ค่ะ 🙏\n\n"
+        f"🔒 บอทเก็บข้อความคำถามนี้ไว้เพื่อให้เจ้าหน้าที่ตอบเท่านั้น ลบเองเมื่อครบ {days} วัน "
+        "หรือลบทันทีด้วย /forgetme"
+    )
+
+
+STAFF_ALREADY = "คำถามนี้ส่งถึงเจ้าหน้าที่ไว้แล้วค่ะ 🙏 เจ้าหน้าที่จะตอบกลับในแชตนี้"
+STAFF_GONE = (
+    "คำถามนี้ถูกลบไปแล้วค่ะ (ครบเวลาเก็บข้อมูล หรือลบด้วย /forgetme) "
+    "พิมพ์คำถามอีกครั้ง แล้วกด “ส่งคำถามถึงเจ้าหน้าที่” ได้เลย"
+)
+
+
+def staff_new(question: str) -> str:
+    """To each organiser when a resident leaves a question."""
+    return f"📨 <b>คำถามใหม่ถึงเจ้าหน้าที่</b>\n{quote(question)}\nกด “ตอบ” หรือดูทั้งหมดที่ /inbox"
+
+
+def staff_reply(question: str, reply: str) -> str:
+    """An organiser's reply, as the resident receives it."""
+    return f"💬 <b>คำตอบจากเจ้าหน้าที่</b>\nคำถามของคุณ: {quote(question)}\n\n{esc(reply)}"
+
+
+def inbox_title(waiting: int) -> str:
+    return f"📨 <b>คำถามถึงเจ้าหน้าที่</b> รอตอบ {waiting} ข้อ"
+
+
+def inbox_line(n: int, question: str, asked: str) -> str:
+    return f"{n}. {quote(question, 100)}\n    ถามเมื่อ {asked}"
+
+
+def inbox_more(more: int) -> str:
+    return f"…และอีก {more} ข้อ ตอบข้อเก่าก่อนแล้วจะเห็นข้อถัดไปค่ะ"
+
+
+INBOX_EMPTY = "ไม่มีคำถามรอเจ้าหน้าที่ตอบค่ะ 🎉"
+INBOX_HINT = "กด “ตอบ” แล้วพิมพ์คำตอบ บอทส่งถึงผู้ถามในแชตของเขาค่ะ"
+BTN_REPLY = "✍️ ตอบ"
+BTN_REPLY_DISCARD = "ยังไม่ตอบ"
+REPLY_LIMIT = 3500  # the resident's message also quotes the question: under Telegram's 4096
+
+
+def inbox_compose(question: str) -> str:
+    return (
+        f"✍️ <b>ตอบคำถาม</b>\n{quote(question)}\n"
+        "พิมพ์คำตอบได้เลยค่ะ ข้อความถัดไปของคุณจะส่งถึงผู้ถามทันทีในนามเจ้าหน้าที่"
+    )
+
+
+INBOX_DISCARDED = "ยังไม่ตอบค่ะ คำถามยังรออยู่ที่ /inbox"
+INBOX_GONE = "คำถามนี้ถูกลบไปแล้วค่ะ (ครบเวลาเก็บข้อมูล หรือผู้ถามลบข้อมูลของตน) ตอบไม่ได้แล้ว"
+INBOX_TEXT_ONLY = "ตอบได้เป็นข้อความเท่านั้นค่ะ พิมพ์คำตอบอีกครั้ง หรือ /cancel"
+
+
+def inbox_too_long(limit: int) -> str:
+    return f"คำตอบยาวเกิน {limit} ตัวอักษรค่ะ ย่อให้สั้นลงแล้วส่งอีกครั้ง"
+
+
+def inbox_taken(by: int, when: str) -> str:
+    return f"คำถามนี้มีผู้ตอบแล้วค่ะ (เจ้าหน้าที่ {by} เมื่อ {when})"
+
+
+def inbox_sent(question: str) -> str:
+    return f"✅ ส่งคำตอบถึงผู้ถามแล้วค่ะ\n{quote(question, 100)}"
+
+
+def inbox_blocked(question: str) -> str:
+    return f"⚠️ ส่งคำตอบไม่ถึงค่ะ ผู้ถามบล็อกบอทไว้แล้ว\n{quote(question, 100)}"
+
+
+def inbox_failed(question: str) -> str:
+    return f"⚠️ ส่งคำตอบไม่สำเร็จหลายครั้ง ลองติดต่อผู้ถามทางอื่นนะคะ\n{quote(question, 100)}"
+
+
+INBOX_RETRYING = "⏳ Telegram ยังไม่รับข้อความ บอทจะลองส่งคำตอบใหม่เองค่ะ"
