@@ -55,8 +55,18 @@ def _ready(args: argparse.Namespace) -> Knowledge:
 
 
 def cmd_check_kb(args: argparse.Namespace) -> int:
+    from kb.smalltalk import SmallTalkError, load_smalltalk
+
     settings = Settings.from_env()
     path = Path(args.path) if args.path else settings.kb_path
+    # The small-talk file too: a message it takes never reaches the knowledge base.
+    try:
+        talk = load_smalltalk(settings.smalltalk_path)
+    except SmallTalkError as exc:
+        print(f"{len(exc.problems)} problem(s) in {settings.smalltalk_path}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        talk = None
     try:
         kb = load_kb(path, settings.tz)
     except KBError as exc:
@@ -64,8 +74,14 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    if talk is None:
+        return 1
     from bot import texts
 
+    print(f"{settings.smalltalk_path}: small talk: {len(talk.intents)} intents, valid")
+    phrasings = [q for e in kb.entries for q in (e.title, *e.questions)]
+    for phrasing, intent in talk.shadowing(phrasings):
+        print(f"  warning: {phrasing!r} is read as small talk ({intent}), never matched")
     print(f"{path}: {len(kb)} entries, valid")
     for kind, count in kb.counts_by_kind().items():
         print(f"  {kind.value:<10} {count}")

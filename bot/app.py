@@ -31,10 +31,12 @@ from handlers import (
     broadcast,
     browse,
     errors,
+    followup,
     inbox,
     listing,
     reminders,
     signup,
+    smalltalk,
     start,
     subscribe,
 )
@@ -175,6 +177,8 @@ def build_application(
     admin.register(app)  # organisers and staff: /export, /stats, /unanswered, /reload
     inbox.register(app)  # a person to reach: questions left for organisers, /inbox, replies (-15)
     reminders.register(app)  # the job that reminds confirmed residents
+    followup.register(app)  # "จัดที่ไหน", "อันที่สอง" about what was just shown (group -5)
+    smalltalk.register(app)  # greetings, thanks, 555, 🙏: a reply in kind (group 0, before ask)
     listing.register(app)  # "what's on" questions answered with the list (group 0, before ask)
     ask.register(app)  # free text: answer, "did you mean", fallback
     errors.register(app)  # must stay last: old buttons, unknown commands, the error handler

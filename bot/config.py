@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.phone import display_phone, normalize_phone
 from bot.reminders import Lead, parse_leads
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REMINDERS = "1d@09:00,2h"
 DEFAULT_API = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# LINE ids: an official account's is @ and its name, a person's 4-20 characters.
+LINE_ID = re.compile(r"@[a-z0-9._-]{3,20}|[a-z0-9._-]{4,20}")
 
 
 class ConfigError(ValueError):
@@ -35,6 +38,12 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     contact: str = "บริษัท ขอนแก่นพัฒนาเมือง (เคเคทีที) จำกัด"
+    # How residents reach a person, shown under the fallback and /help when set.
+    contact_phone: str | None = None  # normal form +66..., see bot/phone.py
+    contact_line: str | None = None  # a LINE id: "@kktt" (official account) or a personal id
+    contact_place: str | None = None
+    # Greetings, thanks, emoji...: answered in kind, never stored as questions.
+    smalltalk_path: Path = ROOT / "data" / "smalltalk.yaml"
     # When confirmed residents are reminded: the day before at 09.00, and two hours before.
     reminders: tuple[Lead, ...] = field(default_factory=lambda: parse_leads(DEFAULT_REMINDERS))
     reminder_interval: float = 60.0  # seconds between checks for due reminders
@@ -60,6 +69,12 @@ class Settings:
     def api_file_url(self) -> str:
         # Telegram serves files from /file/bot<token>; keep a custom server's host.
         return self.api_base_url.removesuffix("/bot") + "/file/bot"
+
+    def contact_fields(self) -> tuple[str, str | None, str | None, str | None]:
+        """Who residents can reach, and how: the name, the phone as Thai people write it,
+        the LINE id and the place (for texts.fallback and texts.help_contact)."""
+        phone = display_phone(self.contact_phone) if self.contact_phone else None
+        return self.contact, phone, self.contact_line, self.contact_place
 
     def require_token(self) -> str:
         if not self.token:
@@ -144,6 +159,22 @@ class Settings:
                 "BOT_EMBED_BUDGET must be a whole number of texts, 0 to 1000000"
                 f" (got {budget_text!r})"
             )
+        phone_text = get("BOT_CONTACT_PHONE")
+        phone = normalize_phone(phone_text) if phone_text is not None else None
+        if phone_text is not None and phone is None:
+            raise ConfigError(
+                "BOT_CONTACT_PHONE must be a Thai phone number such as 043-123-456"
+                f" (got {phone_text!r})"
+            )
+        line_text = get("BOT_CONTACT_LINE")
+        if line_text is not None and not LINE_ID.fullmatch(line_text.lower()):
+            raise ConfigError(
+                "BOT_CONTACT_LINE must be a LINE id: @ and 3-20 letters, digits, '.', '-' or '_'"
+                f" for an official account, or 4-20 of them (got {line_text!r})"
+            )
+        place = get("BOT_CONTACT_PLACE")
+        if place is not None and (len(place) > 200 or "\n" in place):
+            raise ConfigError("BOT_CONTACT_PLACE must be one line of at most 200 characters")
         defaults = cls()
         return cls(
             token=token,
@@ -158,6 +189,10 @@ class Settings:
             webhook_listen=get("BOT_WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=int(port_text),
             contact=get("BOT_CONTACT") or defaults.contact,
+            contact_phone=phone,
+            contact_line=line_text.lower() if line_text is not None else None,
+            contact_place=place,
+            smalltalk_path=Path(get("BOT_SMALLTALK_PATH") or defaults.smalltalk_path),
             reminders=reminders,
             reminder_interval=interval,
             rate_limit=rate,

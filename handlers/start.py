@@ -42,7 +42,8 @@ async def start_command(update: Update, context: Context) -> None:
 
 async def start_help_command(update: Update, context: Context) -> None:
     """/help: what the bot does and the residents' commands."""
-    await show(update, [texts.HELP], InlineKeyboardMarkup([menu_row()]))
+    contact = texts.help_contact(*context.services.settings.contact_fields())
+    await show(update, [texts.HELP, contact], InlineKeyboardMarkup([menu_row()]))
 
 
 @on_button(Menu)
