@@ -262,3 +262,14 @@ async def test_a_greeting_before_a_question_reaches_the_matcher(
 
 def test_settings_default_to_the_shipped_file() -> None:
     assert replace(Settings()).smalltalk_path == SHIPPED
+
+
+async def test_thanks_after_an_answer_is_small_talk_not_a_follow_up(
+    bot_env: BotEnv, talk: SmallTalk
+) -> None:
+    bot_env.server.user(RESIDENT)
+    await bot_env.say(RESIDENT, "ปลูกผักที่ตลาดจอมพลสมัครยังไง")
+    for text, intent in (("ขอบคุณค่ะ", "thanks"), ("👍", "ok"), ("โอเคเด้อ", "ok")):
+        reply = await bot_env.say(RESIDENT, text)
+        assert reply.text == talk.intent(intent).replies[0], text
+    assert await _questions(bot_env) == ["ปลูกผักที่ตลาดจอมพลสมัครยังไง"]
