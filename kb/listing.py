@@ -28,7 +28,8 @@ from kb.thai import normalize
 STRONG = (
     "อะไรบ้าง", "อะไรมั่ง", "อะไรมั้ง", "ไรบ้าง", "อะไรบาง", "อไรบ้าง", "ไหนบ้าง", "ใดบ้าง",
     "หยังแหน่", "หยังแน่", "หยังบ้าง", "มีหยัง", "ใดแหน่", "มีอะไร", "มีไร", "มีอิหยัง",
-    "รายการกิจกรรม", "รายการงาน", "ตารางกิจกรรม", "ปฏิทินกิจกรรม", "กิจกรรมทั้งหมด", "งานทั้งหมด",
+    "รายการกิจกรรม", "รายการงาน", "รายชื่อกิจกรรม", "รายชื่องาน", "ตารางกิจกรรม", "ปฏิทินกิจกรรม",
+    "กิจกรรมทั้งหมด", "งานทั้งหมด",
     "whatson", "whatison", "whatshappening", "whatevents", "whatactivities", "anyevents",
     "anyactivities", "anyworkshops", "anythingon", "upcomingevents", "listofevents",
     "eventslist", "whatcanijoin", "thingstodo",
@@ -129,10 +130,15 @@ FILLER = (
     "ครับ", "คับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "นะ", "น่ะ", "หน่อย", "บ้าง", "สำหรับ", "ของ",
     "ใน", "ที่", "จะ", "ได้", "ให้", "อยู่", "อะไร", "อิหยัง", "หยัง", "แหน่", "ไป", "จัด", "ช่วง", "นี้",
     "เปิด", "สมัคร", "ยัง", "แบบ", "บอก", "ขอ", "ดู", "อยาก", "รู้", "ว่า", "เรา", "ผม", "หนู", "ฉัน",
-    "ข่อย", "หรือ", "เดือน", "วัน", "กับ", "และ", "แล้ว", "เลย", "มั้ง", "พา", "ไหน", "ๆ",
+    "ข่อย", "หรือ", "น่าสนใจ", "น่าไป", "น่าเข้าร่วม", "สนใจ", "ตอนนี้", "ทั้งหมด", "รายชื่อ", "เดือน", "วัน",
+    "กับ", "และ", "แล้ว", "เลย", "มั้ง", "พา", "ไหน", "ๆ",
     "what", "is", "are", "there", "on", "in", "for", "the", "a", "at", "this", "me", "show",
     "please", "upcoming", "s", "any", "of", "to", "i", "can", "join", "with",
 )  # fmt: skip
+_SPLIT_CUE = re.compile("(?:อะไร|ไหน|หยัง|อิหยัง)..*(?:บ้าง|แหน่|มั่ง)")
+# A kind alone is a list request only in these words: งาน alone may be about a job, อบรม
+# or เสวนา alone about the one the resident has in mind.
+_BARE = frozenset({"กิจกรรม", "events", "activities", "อีเวนต์", "อีเว้นท์"})
 MAX_STRONG_RESIDUE = 6  # the same, beside a strong cue
 MAX_RESIDUE = 3  # letters left unexplained: more, and the question is about something else
 
@@ -142,7 +148,8 @@ def _compact(word: str) -> str:
 
 
 def _longest_first(words: list[str]) -> list[str]:
-    return sorted({w for w in words if w}, key=len, reverse=True)
+    # Ties in a fixed order: set order changes with each process (string hashing).
+    return sorted({w for w in words if w}, key=lambda w: (-len(w), w))
 
 
 _STRONG = {_compact(w) for w in STRONG}
@@ -228,7 +235,10 @@ def read_request(text: str, now: datetime) -> ListRequest | None:
     kinds_of = {k for _, k in words}
     if "not" in kinds_of:
         return None
-    strong = "strong" in kinds_of
+    # อะไร ... บ้าง split by what is asked about (อะไรเปิดรับสมัครอยู่บ้าง) asks as strongly.
+    strong = "strong" in kinds_of or bool(_SPLIT_CUE.search(norm.replace(" ", "")))
+    if [k for _, k in words] == ["kind"] and not left.strip() and words[0][0] in _BARE:
+        return ListRequest()  # "events", "กิจกรรม" alone
     if "one" in kinds_of:
         return None
     residue = len(left.replace(" ", ""))
@@ -308,7 +318,7 @@ def _scan_spaced(norm: str) -> tuple[list[tuple[str, str]], str]:
 _MONTH_WORDS = {_compact(name): n for n, names in enumerate(MONTH_NAMES, 1) for name in names}
 _MONTH_RE = "|".join(
     re.escape(normalize(name)) for name in sorted(
-        {name for names in MONTH_NAMES for name in names}, key=lambda s: -len(normalize(s)))
+        {name for names in MONTH_NAMES for name in names}, key=lambda s: (-len(normalize(s)), s))
 )  # fmt: skip
 # After normalize: "12 ธ ค 69", "12 ธันวาคม 2569", "december 12", "12 12 69" (12/12/69).
 _DAY_MONTH = re.compile(rf"(?<![0-9])([0-9]{{1,2}}) ?({_MONTH_RE})(?: ([0-9]{{2,4}}))?(?![a-z])")

@@ -91,6 +91,32 @@ def test_filters() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "มีกิจกรรมอะไรน่าสนใจบ้าง",
+        "อะไรเปิดรับสมัครอยู่บ้าง",  # อะไร ... บ้าง apart
+        "ขอรายชื่อกิจกรรมทั้งหมด",
+        "ตารางกิจกรรม",
+        "events",
+        "กิจกรรม",
+        "มีงานไหม",
+        "มีงานอีหยังบ้าง",
+        "มีอะไรให้ลูกทำบ้าง",
+        "งานไหนยังสมัครได้",
+        "อบรมออนไลน์",
+        "free events for kids",
+        "anything on tomorrow?",
+        "what can I join this month",
+    ],
+)
+def test_list_requests(text: str) -> None:
+    assert read_request(text, NOW) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "งาน",  # alone: may be about a job
+        "อบรม",  # alone: the one the resident has in mind
+        "ต้องเตรียมอะไรไปบ้าง",
         "เสวนาครั้งหน้าเมื่อไหร่",  # one thing: the next forum
         "อบรมปลูกผัก 12 ธ.ค. ยังรับอยู่ไหม",  # one thing, named
         "งานวันเรียนรู้จัดกี่โมง",
