@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot.broadcasts import Broadcasts
+from bot.chat_context import ChatContexts
 from bot.flows import Flows
+from bot.handoffs import Handoffs
 from bot.learned import Learned
 from bot.people import People
 from bot.questions import Questions
@@ -25,7 +27,7 @@ from bot.store import Store, stamp, utcnow
 from bot.subscriptions import Subscriptions
 
 # Rows that point to a sign-up go before the sign-up; learned phrasings are matched against
-# the resident's questions, so before the questions.
+# the resident's questions, and handoffs found through them, so both before the questions.
 _DECLARED = (
     Reminders.ERASE,
     Outbox.ERASE,
@@ -34,8 +36,10 @@ _DECLARED = (
     Broadcasts.ERASE,
     Signups.ERASE,
     People.ERASE,
+    Handoffs.ERASE,
     Questions.ERASE,
     Flows.ERASE,
+    ChatContexts.ERASE,
     Residents.ERASE,
 )
 ERASURE: dict[str, str] = dict(_DECLARED)

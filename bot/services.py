@@ -21,8 +21,10 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import texts
 from bot.broadcasts import Broadcasts, Delivery
+from bot.chat_context import ChatContexts
 from bot.config import Settings
 from bot.flows import Flows
+from bot.handoffs import Handoffs
 from bot.learned import Learned
 from bot.people import People
 from bot.questions import Questions
@@ -56,6 +58,8 @@ class Repos:
     broadcasts: Broadcasts
     reminders: Reminders
     learned: Learned
+    handoffs: Handoffs
+    chat_context: ChatContexts  # what each resident was just shown (follow-ups)
 
     @classmethod
     async def open(cls, path: str | Path) -> Repos:
@@ -63,7 +67,7 @@ class Repos:
         return cls(
             store, Residents(store), Questions(store), People(store), Signups(store),
             Outbox(store), Flows(store), Subscriptions(store), Broadcasts(store),
-            Reminders(store), Learned(store),
+            Reminders(store), Learned(store), Handoffs(store), ChatContexts(store),
         )  # fmt: skip
 
 

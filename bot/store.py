@@ -3,8 +3,8 @@ migrations of the schema.
 
 Each table's rows are read and written by the one repository that owns it (bot/residents.py,
 questions.py, people.py, signups.py, flows.py, subscriptions.py, broadcasts.py,
-reminders.py, learned.py); handlers never write SQL. Times are stored in UTC as ISO 8601
-text (`stamp`) and converted to the bot's zone only for display.
+reminders.py, learned.py, chat_context.py); handlers never write SQL. Times are stored in
+UTC as ISO 8601 text (`stamp`) and converted to the bot's zone only for display.
 """
 
 from __future__ import annotations
@@ -157,6 +157,34 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX learned_by_source ON learned (source_user)",
         "CREATE INDEX questions_by_user ON questions (user_id)",
         "CREATE INDEX flows_by_time ON flows (updated_at)",
+    ],
+    [
+        # A question a resident left for the organisers ("ส่งคำถามถึงเจ้าหน้าที่") and the
+        # reply, written before it is sent. The text and the resident stay in `questions`.
+        # No foreign key: rebuilding `questions` (DROP TABLE) would cascade into this one;
+        # the questions' purge and erasure delete these rows in their own transaction.
+        """CREATE TABLE handoffs (
+            question_id  INTEGER PRIMARY KEY,
+            sent_at      TEXT NOT NULL,
+            state        TEXT NOT NULL DEFAULT 'waiting'
+                         CHECK (state IN ('waiting', 'sending', 'answered', 'blocked', 'failed')),
+            reply        TEXT,
+            answered_by  INTEGER,
+            answered_at  TEXT,
+            attempts     INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX handoffs_by_state ON handoffs (state, sent_at)",
+    ],
+    [
+        # What a resident was just shown, so "จัดที่ไหน" or "อันที่สอง" is read about it
+        # (bot/chat_context.py). `listed`: the last list's entry ids, a JSON array in order.
+        """CREATE TABLE chat_context (
+            user_id     INTEGER PRIMARY KEY,
+            entry_id    TEXT,
+            listed      TEXT NOT NULL DEFAULT '[]',
+            shown_at    TEXT NOT NULL
+        )""",
+        "CREATE INDEX chat_context_by_time ON chat_context (shown_at)",
     ],
 ]
 

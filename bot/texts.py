@@ -146,11 +146,10 @@ def listing_empty(what: str | None) -> str:
     return "ไม่มีงานในช่วงนั้นค่ะ 🙏" if what else "ยังไม่มีงานที่ตรงกับที่ถามค่ะ 🙏"
 
 
-def listing_line(n: int, title: str, when: datetime, free: bool) -> str:
-    """1. <b>title</b> / 📅 12 ธ.ค. 69 08.30 น. · ฟรี"""
-    return f"{n}. <b>{esc(title)}</b>\n    {WHEN}{thai_date_short(when)} {thai_time(when)}" + (
-        " · ฟรี" if free else ""
-    )
+def listing_line(n: int, title: str, when: datetime, cost: str | None) -> str:
+    """1. <b>title</b> / 📅 12 ธ.ค. 69 08.30 น. · ฟรี (or the price, as organisers wrote it)"""
+    line = f"{n}. <b>{esc(title)}</b>\n    {WHEN}{thai_date_short(when)} {thai_time(when)}"
+    return line + (f" · {esc(cost)}" if cost else "")
 
 
 def btn_listing_signup(n: int) -> str:
@@ -166,9 +165,10 @@ def fallback(
     # One honest line on what the bot knows, so a resident asking about the lottery or a
     # hospital learns where the bot can help instead of rephrasing in vain.
     text = (
-        "ขออภัยค่ะ 🙏 เรื่องนี้บอทยังไม่มีข้อมูล ทีมงานได้รับคำถามไว้แล้ว\n"
+        "ขออภัยค่ะ 🙏 เรื่องนี้บอทยังไม่มีข้อมูล\n"
         "บอทตอบเรื่องเวทีเสวนา โครงการอาชีพและรายได้ และกิจกรรมเมืองแห่งการเรียนรู้ของขอนแก่นค่ะ\n"
-        f"ดูเมนูด้านล่าง หรือติดต่อ {esc(contact)} ค่ะ"
+        # The organisers see a question only when the resident sends it on (the button).
+        f"ให้เจ้าหน้าที่ตอบ กดส่งคำถามด้านล่าง ดูเมนู หรือติดต่อ {esc(contact)} ค่ะ"
     )
     reach = contact_reach(phone, line, place)
     return f"{text}\n{reach}" if reach else text
@@ -535,9 +535,14 @@ def paid(price: str | None) -> str:
     return f"💰 มีค่าใช้จ่าย {esc(price)} ค่ะ" if price else "💰 มีค่าใช้จ่ายค่ะ"
 
 
-def followup_unknown(topic: str, contact: str) -> str:
-    """A follow-up the entry cannot answer: said plainly, with someone who can."""
-    return f"ยังไม่มีข้อมูลเรื่อง{topic}ของงานนี้ค่ะ 🙏\nสอบถามได้ที่ ☎️ {esc(contact)}"
+UNKNOWN_MARK = "ยังไม่มีข้อมูลเรื่อง"
+
+
+def followup_unknown(topic: str, contact: str, reach: str = "") -> str:
+    """A follow-up the entry cannot answer: said plainly, with someone who can (`reach`:
+    contact_reach's lines, already escaped)."""
+    text = f"{UNKNOWN_MARK}{topic}ของงานนี้ค่ะ 🙏\nสอบถามได้ที่ {esc(contact)}"
+    return f"{text}\n{reach}" if reach else text
 
 
 SIGNUP_HERE = "📝 สมัครผ่านบอทนี้ได้เลยค่ะ กดปุ่ม “สมัคร” ด้านล่าง"

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
+from bot.chat_context import CONTEXT_TTL
 from bot.erasure import forget
 from bot.flows import FLOW_TTL
 from bot.phone import display_phone
@@ -186,6 +187,7 @@ async def account_retention_job(context: Context) -> None:
     now = utcnow()
     questions = await s.r.questions.purge(now - timedelta(days=s.settings.question_retention_days))
     flows = await s.r.flows.purge(now - FLOW_TTL)
+    await s.r.chat_context.purge(now - CONTEXT_TTL)  # what they looked at, for follow-ups
     if questions or flows:
         log.info("retention: %d old question(s), %d abandoned flow(s) deleted", questions, flows)
 

@@ -16,9 +16,11 @@ from handlers.common import (
     answer_question,
     entry_blocks,
     entry_keyboard,
+    fallback_keyboard,
     menu_keyboard,
     menu_row,
     on_button,
+    remember_shown,
     show,
 )
 
@@ -36,14 +38,17 @@ async def ask_suggestion_button(update: Update, context: Context, tap: Tap[Sugge
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
         return
     await show(update, entry_blocks(entry, context), entry_keyboard(entry, context))
+    await remember_shown(update, context, entry_id=entry.id, keep_list=True)
 
 
 @on_button(NoneOfThese)
 async def ask_none_button(update: Update, context: Context, tap: Tap[NoneOfThese]) -> None:
     """The "none of these" button: the fallback; the question is marked unanswered."""
     services = context.services
-    await services.r.questions.mark_unanswered(tap.args.question, tap.user.id)
-    await show(update, [texts.fallback(services.settings.contact)], menu_keyboard())
+    theirs = await services.r.questions.mark_unanswered(tap.args.question, tap.user.id)
+    staff = tap.args.question if theirs else None  # someone else's question: not theirs to leave
+    fallback = texts.fallback(*services.settings.contact_fields())
+    await show(update, [fallback], fallback_keyboard(staff))
 
 
 @on_button(AskPrompt)

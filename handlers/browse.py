@@ -20,6 +20,7 @@ from handlers.common import (
     menu_row,
     now,
     on_button,
+    remember_shown,
     show,
     truncate,
 )
@@ -77,25 +78,32 @@ def list_view(context: Context, key: ListKey, page: int) -> tuple[list[str], Inl
     return ["\n".join(lines)], InlineKeyboardMarkup(rows)
 
 
+async def show_list(update: Update, context: Context, key: ListKey, page: int) -> None:
+    """A list's page, kept for follow-ups: "อันที่ 7" is the entry numbered 7 on any page."""
+    await show(update, *list_view(context, key, page))
+    entries = list_entries(context.services.knowledge.kb, key, now(context))
+    await remember_shown(update, context, listed=[e.id for e in entries])
+
+
 async def browse_events_command(update: Update, context: Context) -> None:
     """/events: upcoming events, soonest first."""
-    await show(update, *list_view(context, "ev", 0))
+    await show_list(update, context, "ev", 0)
 
 
 async def browse_programmes_command(update: Update, context: Context) -> None:
     """/programmes (or /programs): livelihood programmes."""
-    await show(update, *list_view(context, "pg", 0))
+    await show_list(update, context, "pg", 0)
 
 
 async def browse_activities_command(update: Update, context: Context) -> None:
     """/activities: learning activities."""
-    await show(update, *list_view(context, "ac", 0))
+    await show_list(update, context, "ac", 0)
 
 
 @on_button(ListPage)
 async def browse_list_button(update: Update, context: Context, tap: Tap[ListPage]) -> None:
     """A list from the menu, or another page of it."""
-    await show(update, *list_view(context, tap.args.key, tap.args.page))
+    await show_list(update, context, tap.args.key, tap.args.page)
 
 
 @on_button(Details)
@@ -106,6 +114,7 @@ async def browse_details_button(update: Update, context: Context, tap: Tap[Detai
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
         return
     await show(update, entry_blocks(entry, context), entry_keyboard(entry, context, tap.args.back))
+    await remember_shown(update, context, entry_id=entry.id, keep_list=True)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

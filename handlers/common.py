@@ -41,6 +41,7 @@ from handlers.actions import (
     MySignups,
     NoneOfThese,
     SignUp,
+    StaffAsk,
     Suggestion,
     Topic,
     TopicChoice,
@@ -77,6 +78,28 @@ def menu_keyboard() -> InlineKeyboardMarkup:
 
 def menu_row() -> list[InlineKeyboardButton]:
     return [Menu().button(texts.BTN_MENU)]
+
+
+def fallback_keyboard(question_id: int | None) -> InlineKeyboardMarkup:
+    """Under a fallback, "none of these" and a follow-up the bot could not answer: the
+    question left for the organisers in one tap (its stored row), then the menu."""
+    staff = [[StaffAsk(question_id).button(texts.BTN_STAFF_ASK)]] if question_id else []
+    return InlineKeyboardMarkup([*staff, *menu_keyboard().inline_keyboard])
+
+
+async def staff_ask_row(
+    update: Update, context: Context, top_id: str | None = None
+) -> list[list[InlineKeyboardButton]]:
+    """For a question answered outside the matcher that the bot could not answer (a
+    follow-up about what the entry does not say): the question stored as unanswered, and
+    the row that leaves it for the organisers ("ส่งคำถามถึงเจ้าหน้าที่")."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return []
+    question_id = await context.services.r.questions.log(
+        user_id(update), message.text, Outcome.FALLBACK.value, top_id, 0.0
+    )
+    return [[StaffAsk(question_id).button(texts.BTN_STAFF_ASK)]] if question_id else []
 
 
 def topics_keyboard(topics: set[str]) -> InlineKeyboardMarkup:
@@ -159,6 +182,7 @@ async def answer_question(update: Update, context: Context) -> None:
                 next_row = [Suggestion(upcoming.id).button(texts.BTN_NEXT_ONE)]
                 markup = InlineKeyboardMarkup([next_row, *markup.inline_keyboard])
             await send_blocks(message, blocks, markup)
+            await remember_shown(update, context, entry_id=entry.id)
             return
     if result.outcome is Outcome.SUGGEST:
         rows = []
@@ -169,10 +193,32 @@ async def answer_question(update: Update, context: Context) -> None:
         rows.append([NoneOfThese(question_id).button(texts.BTN_NONE)])
         rows.append(menu_row())
         await message.reply_text(texts.DID_YOU_MEAN, reply_markup=InlineKeyboardMarkup(rows))
+        # "did you mean" is a list too: "อันแรก" picks its first entry.
+        await remember_shown(update, context, listed=list(result.suggestions))
         return
-    await message.reply_text(
-        texts.fallback(services.settings.contact), reply_markup=menu_keyboard()
-    )
+    fallback = texts.fallback(*services.settings.contact_fields())
+    await message.reply_text(fallback, reply_markup=fallback_keyboard(question_id))
+
+
+async def remember_shown(
+    update: Update,
+    context: Context,
+    *,
+    entry_id: str | None = None,
+    listed: list[str] | None = None,
+    keep_list: bool = False,
+) -> None:
+    """Keep what the resident now sees (an entry, or a list's entries in order), so a short
+    follow-up ("จัดที่ไหน", "อันที่สอง") is read about it. Private chats only: follow-ups
+    are read there. `keep_list`: the entry was picked from the last list."""
+    user = update.effective_user
+    if user is None or not is_private(update):
+        return
+    repo, at = context.services.r.chat_context, context.services.clock()
+    if listed is not None:
+        await repo.list_shown(user.id, listed, at)
+    elif entry_id is not None:
+        await repo.entry_shown(user.id, entry_id, at, keep_list=keep_list)
 
 
 async def send_blocks(
@@ -341,7 +387,7 @@ def private_only(handler: Handler) -> Handler:
 
 
 async def callback_gate(update: Update, context: Context) -> None:
-    """Before any handler (group -3): a tap with forged or malformed data, or without a
+    """Before any handler (group -30): a tap with forged or malformed data, or without a
     message, goes no further."""
     query = update.callback_query
     if query is None:

@@ -43,6 +43,8 @@ async def reminders_due_job(context: Context) -> None:
         )
         try:
             await context.bot.send_message(item.user_id, text, reply_markup=markup)
+            # "กี่โมงนะ" or "จอดรถได้ไหม" in answer is about the event reminded of.
+            await s.r.chat_context.entry_shown(item.user_id, entry.id, s.clock())
         except Forbidden:
             await s.r.residents.set_blocked(item.user_id, True)
         except TelegramError as exc:

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from bot.chat_context import ChatContexts
 from bot.flows import FlowKind, Flows, SignupStep
+from bot.handoffs import Handoffs
 from bot.learned import Learned
 from bot.people import People
 from bot.questions import Questions
@@ -122,15 +124,30 @@ def fill_reminders_sent(db: sqlite3.Connection) -> None:
 
 
 def fill_learned(db: sqlite3.Connection) -> None:
-    for entry, phrasing, _ in LEARNED:
+    # From v5 on the bot writes source_user itself; before, the migration back-fills it.
+    for entry, phrasing, source in LEARNED:
         insert(db, "learned", {"entry_id": entry, "phrasing": phrasing, "added_by": ADMIN,
-                               "added_at": T})  # fmt: skip
+                               "added_at": T, "source_user": source})  # fmt: skip
 
 
 def fill_outbox(db: sqlite3.Connection) -> None:
     insert(db, "outbox", {"signup_id": 1, "kind": "confirmed", "message_id": 55,
                           "created_at": T, "attempts": 2})  # fmt: skip
     insert(db, "outbox", {"signup_id": 4, "kind": "promoted", "created_at": T})
+
+
+def fill_chat_context(db: sqlite3.Connection) -> None:
+    listed = '["market", "forum"]'
+    insert(db, "chat_context", {"user_id": 1001, "entry_id": "forum", "listed": listed,
+                                "shown_at": T})  # fmt: skip
+
+
+def fill_handoffs(db: sqlite3.Connection) -> None:
+    # Question 1 waits for an organiser; question 2's reply was written, not yet sent.
+    insert(db, "handoffs", {"question_id": 1, "sent_at": T})
+    insert(db, "handoffs", {"question_id": 2, "sent_at": T, "state": "sending",
+                            "reply": "โทร 043 <b>ค่ะ</b>", "answered_by": ADMIN,
+                            "answered_at": T, "attempts": 1})  # fmt: skip
 
 
 FILLERS = {
@@ -145,6 +162,8 @@ FILLERS = {
     "reminders_sent": fill_reminders_sent,
     "learned": fill_learned,
     "outbox": fill_outbox,
+    "handoffs": fill_handoffs,
+    "chat_context": fill_chat_context,
 }
 
 
@@ -255,6 +274,19 @@ async def test_upgrade_from_every_older_version_keeps_everything(
                 "market": ("ตลาดเปิดกี่โมง", "ขอเบอร์สมหมาย"),
                 "forum": ("เสวนาวันไหน",),
             }
+        if "chat_context" in has:
+            ctx = await ChatContexts(store).current(1001, NOW)
+            assert ctx is not None and (ctx.entry_id, ctx.listed) == ("forum", ("market", "forum"))
+        if "handoffs" in has:
+            handoffs = Handoffs(store)
+            waiting, total = await handoffs.waiting()
+            assert [(h.question_id, h.text, h.user_id) for h in waiting] == [
+                (1, "ตลาดเปิดกี่โมง", 1001)
+            ] and total == 1
+            (unsent,) = await handoffs.unsent()
+            assert (unsent.question_id, unsent.reply, unsent.answered_by, unsent.attempts) == (
+                2, "โทร 043 <b>ค่ะ</b>", ADMIN, 1
+            )  # fmt: skip
         # Every table of the older version still has all its rows.
         for table in present:
             (count,) = (await rows(store, f"SELECT COUNT(*) FROM {table}"))[0]
