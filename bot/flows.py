@@ -21,6 +21,7 @@ FLOW_TTL = timedelta(minutes=30)
 class FlowKind(StrEnum):
     SIGNUP = "signup"
     BROADCAST = "broadcast"
+    STAFF_REPLY = "reply"  # an organiser answering a question left for them (/inbox)
 
 
 class SignupStep(StrEnum):
@@ -37,10 +38,15 @@ class BroadcastStep(StrEnum):
     PREVIEW = "preview"  # shown exactly as residents will see it; send or discard
 
 
-Step = SignupStep | BroadcastStep
-_STEPS: dict[FlowKind, type[SignupStep] | type[BroadcastStep]] = {
+class StaffReplyStep(StrEnum):
+    TEXT = "text"  # the organiser's next message is the reply (data: the question's id)
+
+
+Step = SignupStep | BroadcastStep | StaffReplyStep
+_STEPS: dict[FlowKind, type[SignupStep] | type[BroadcastStep] | type[StaffReplyStep]] = {
     FlowKind.SIGNUP: SignupStep,
     FlowKind.BROADCAST: BroadcastStep,
+    FlowKind.STAFF_REPLY: StaffReplyStep,
 }
 
 

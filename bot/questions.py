@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.handoffs import Handoffs
 from bot.store import Store, stamp, utcnow
 
 
@@ -81,8 +82,10 @@ class Questions:
         return [(r["id"], r["text"]) for r in rows]
 
     async def purge(self, before: datetime) -> int:
-        """Delete questions asked before a moment (the retention period); returns how many."""
+        """Delete questions asked before a moment (the retention period), and what they were
+        left for the organisers with; returns how many."""
         async with self.store.transaction() as db:
+            await Handoffs.purge_in(db, stamp(before))
             cur = await db.execute("DELETE FROM questions WHERE asked_at < ?", (stamp(before),))
             deleted = cur.rowcount
             await cur.close()

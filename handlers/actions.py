@@ -188,6 +188,13 @@ class NoneOfThese(Action, code="n"):
     question: RowId
 
 
+@dataclass(frozen=True)
+class StaffAsk(Action, code="hq"):
+    """The "ส่งคำถามถึงเจ้าหน้าที่" button under a fallback: the question is left for organisers."""
+
+    question: RowId
+
+
 # ------------------------------------------------------------------ sign-ups
 @dataclass(frozen=True)
 class SignUp(Action, code="su"):
@@ -302,6 +309,18 @@ class UnansweredAttach(Action, code="ut"):
 @dataclass(frozen=True)
 class UnansweredBack(Action, code="un"):
     """Back to the unanswered questions."""
+
+
+@dataclass(frozen=True)
+class InboxReply(Action, code="hr"):
+    """The "ตอบ" button under a question residents left for the organisers (/inbox)."""
+
+    question: RowId
+
+
+@dataclass(frozen=True)
+class InboxDiscard(Action, code="hx"):
+    """Leave the reply unwritten; the question stays in /inbox."""
 
 
 @dataclass(frozen=True)
