@@ -11,7 +11,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import texts
 from handlers.actions import Details, SignUp
-from handlers.common import Context, menu_row, truncate
+from handlers.common import Context, menu_row, remember_shown, truncate
 from kb.listing import ListRequest, nearest, read_request, select
 from kb.model import Cost, Entry
 
@@ -47,9 +47,8 @@ def listing_view(
     signups: list[InlineKeyboardButton] = []
     for n, e in enumerate(entries, start=1):
         assert e.starts is not None  # only dated entries are listed
-        lines.append(
-            texts.listing_line(n, e.title, e.starts.astimezone(at.tzinfo), e.cost is Cost.FREE)
-        )
+        cost = texts.LISTING_FILTERS["free"] if e.cost is Cost.FREE else e.price
+        lines.append(texts.listing_line(n, e.title, e.starts.astimezone(at.tzinfo), cost))
         rows.append([Details(e.id, "ev0").button(truncate(f"{n}. {e.title}"))])
         if e.accepts_signups(at):
             signups.append(SignUp(e.id).button(texts.btn_listing_signup(n)))
@@ -75,16 +74,18 @@ async def listing_message(update: Update, context: Context) -> None:
     if found:
         text, markup = listing_view(found, at, [title])
     else:
-        others = nearest(kb, request, at, 3)
-        if not others:
+        found = nearest(kb, request, at, 3)
+        if not found:
             await message.reply_text(
                 texts.LISTING_NONE_AT_ALL, reply_markup=InlineKeyboardMarkup([menu_row()])
             )
             return
         text, markup = listing_view(
-            others, at, [title, texts.listing_empty(what), texts.LISTING_NEAREST]
+            found, at, [title, texts.listing_empty(what), texts.LISTING_NEAREST]
         )
     await message.reply_text(text, reply_markup=markup)
+    # "อันที่สอง", "จัดที่ไหน" next are about this list.
+    await remember_shown(update, context, listed=[e.id for e in found])
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

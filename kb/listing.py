@@ -27,6 +27,7 @@ from kb.thai import normalize
 # A strong cue asks for a list by itself, whatever else the question says.
 STRONG = (
     "อะไรบ้าง", "อะไรมั่ง", "อะไรมั้ง", "ไรบ้าง", "อะไรบาง", "อไรบ้าง", "ไหนบ้าง", "ใดบ้าง",
+    "อะรไบ้าง", "อะไรบ้ง", "อาไรบ้าง", "อะไลบ้าง", "อัลไลบ้าง", "ไรมั่ง", "araibang", "araimang",
     "หยังแหน่", "หยังแน่", "หยังบ้าง", "มีหยัง", "ใดแหน่", "มีอะไร", "มีไร", "มีอิหยัง",
     "รายการกิจกรรม", "รายการงาน", "รายชื่อกิจกรรม", "รายชื่องาน", "ตารางกิจกรรม", "ปฏิทินกิจกรรม",
     "กิจกรรมทั้งหมด", "งานทั้งหมด",
@@ -35,7 +36,7 @@ STRONG = (
     "eventslist", "whatcanijoin", "thingstodo",
 )  # fmt: skip
 # "Is there any ...?": a list when little else is said (มีอบรมฟรีไหม).
-EXISTS = ("มี", "there", "any")
+EXISTS = ("มี", "there", "any", "mee")
 YES_NO = ("ไหม", "มั้ย", "มั๊ย", "มัย", "ไม๊", "บ่", "หรือเปล่า", "รึเปล่า", "ป่าว", "หรือไม่", "ยัง")
 # About one thing: the matcher answers these, unless a strong cue asks for a list.
 ONE_THING = (
@@ -51,8 +52,8 @@ NOT_LIST = (
 # What a resident calls the things the bot lists; None: any kind.
 KINDS: dict[str, Kind | None] = {
     **dict.fromkeys(("งาน", "กิจกรรม", "อีเวนต์", "อีเว้นท์", "event", "events", "activity",
-                     "activities", "ไปร่วม", "เข้าร่วม", "ไปเที่ยว", "เรียนรู้", "เรียน",
-                     "สอน"), None),
+                     "activities", "ngan", "kitjakam", "kijakam", "ไปร่วม", "เข้าร่วม", "ไปเที่ยว",
+                     "เรียนรู้", "เรียน", "สอน"), None),
     **dict.fromkeys(("เสวนา", "ฟอรั่ม", "ฟอรัม", "เวที", "ประชุม", "forum", "forums",
                      "meeting", "talk"), Kind.EVENT),
     **dict.fromkeys(("อบรม", "เวิร์กช็อป", "เวิร์คช็อป", "เวิร์คชอป", "workshop", "workshops",

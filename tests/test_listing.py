@@ -105,6 +105,8 @@ def test_filters() -> None:
         "free events for kids",
         "anything on tomorrow?",
         "what can I join this month",
+        "มีงานอะรไบ้าง",  # letters swapped
+        "mee kitjakam arai bang",  # romanised
     ],
 )
 def test_list_requests(text: str) -> None:
@@ -278,7 +280,7 @@ async def test_what_is_on_lists_upcoming_soonest_first_with_buttons(env: BotEnv)
         "อบรมขายของออนไลน์", "เสวนาพัฒนาเมือง ครั้งหน้า",
     ]  # fmt: skip
     assert "1. คุยเรื่องเมืองยามเย็น\n    📅 5 ธ.ค. 73 18.00 น. · ฟรี" in reply.text
-    assert "3. อบรมทำอาหารอีสาน\n    📅 20 ธ.ค. 73 13.00 น.\n" in reply.text
+    assert "3. อบรมทำอาหารอีสาน\n    📅 20 ธ.ค. 73 13.00 น. · 200 บาท\n" in reply.text
     assert len(reply.text.splitlines()) <= 12
     # A details button for each, a sign-up button for the three open ones, and the menu.
     assert reply.button_texts() == [
@@ -343,3 +345,9 @@ async def test_a_question_about_one_thing_still_reaches_the_matcher(env: BotEnv)
     assert not reply.text.startswith("📅 งาน")
     shown = reply.text + " ".join(reply.button_texts())
     assert "15 กุมภาพันธ์ 2574" in shown or "เสวนาพัฒนาเมือง ครั้งหน้า" in shown
+
+
+async def test_a_follow_up_after_the_list_is_about_it(env: BotEnv) -> None:
+    await env.say(RESIDENT, "เดือนนี้มีกิจกรรมอะไร")
+    second = await env.say(RESIDENT, "อันที่สอง")
+    assert second.text.startswith("วันครอบครัวเรียนรู้")
