@@ -44,6 +44,10 @@ W, T, C, P, S, K, N = (Field.WHERE, Field.WHEN, Field.COST, Field.PARKING, Field
         ("จักโมง", (T,)),
         ("เสียเงินบ่", (C,)),
         ("มื้อใด", (T,)),
+        ("ไปจั่งใด๋", (W,)),
+        ("สมัครจั่งใด๋", (S,)),
+        ("เสียตังไหม", (C,)),
+        ("มีที่นั่งเหลือไหม", (N,)),
         # English
         ("Where is it?", (W,)),
         ("what time", (T,)),
@@ -71,6 +75,7 @@ def test_a_short_follow_up_is_read_with_what_it_asks(text: str, fields: tuple[Fi
         ("number 3", 3, ()),
         ("2", 2, ()),
         ("อันที่สองจัดที่ไหน", 2, (W,)),
+        ("ขอดูอันที่สองค่ะ", 2, ()),
     ],
 )
 def test_an_ordinal_after_a_list_is_read(
