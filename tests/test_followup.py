@@ -3,7 +3,8 @@ then end to end through the fake Bot API, with the context kept in SQLite."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from bot.services import Services
 from fakebot import SentMessage
 from kb.followup import Field, FollowUp, read
 from kb.knowledge import Knowledge
-from tests.conftest import BotEnv, start_bot
+from tests.conftest import BANGKOK, BotEnv, start_bot
+from tests.test_signup_e2e import sign_up
 
 W, T, C, P, S, K, N = (Field.WHERE, Field.WHEN, Field.COST, Field.PARKING, Field.SIGNUP,
                        Field.CONTACT, Field.SEATS)  # fmt: skip
@@ -214,3 +216,27 @@ async def test_who_to_contact_carries_the_organisers_phone(
             f"{texts.contact_reach(env.settings.contact_fields()[1], None, None)}"
         )
         assert "043" in who.text
+
+
+async def test_a_follow_up_after_a_reminder_is_about_its_event(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    async with start_bot(tmp_path, signup_kb, reminder_interval=0.2) as env:
+        services = Services.of(env.app)
+        clock = {"now": datetime(2030, 12, 1, 12, 0, tzinfo=BANGKOK)}
+        services.clock = lambda: clock["now"]
+        env.server.user(USER, first_name="สมศรี")
+        await sign_up(env, USER, "forum")  # 20 Dec 2030 13.00, โรงแรมโฆษะ
+        before = len(env.server.messages(USER))
+        clock["now"] = datetime(2030, 12, 19, 9, 0, tzinfo=BANGKOK)  # the day-before reminder
+        for _ in range(50):  # the job's rounds, and the chat's pacing after the sign-up
+            if env.server.messages(USER)[before:]:
+                break
+            await asyncio.sleep(0.1)
+        (reminder,) = env.server.messages(USER)[before:]
+        assert reminder.text.startswith("⏰ พรุ่งนี้")
+        where = last(await env.send(USER, "ไปยังไงคะ"))
+        assert where.text == "เสวนาพัฒนาเมือง\n📍 โรงแรมโฆษะ"
+        # Two hours after the reminder the conversation has moved on.
+        clock["now"] += CONTEXT_TTL + timedelta(hours=1)
+        assert "โรงแรมโฆษะ" not in last(await env.send(USER, "ไปยังไงคะ")).text
