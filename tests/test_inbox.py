@@ -111,6 +111,18 @@ async def test_none_of_these_offers_the_staff_button(tmp_path: Path) -> None:
         assert "“ผักปลอดสารพิษ”" in confirmation.text
 
 
+async def test_a_follow_up_the_bot_cannot_answer_can_go_to_staff(env: BotEnv) -> None:
+    resident = 731010
+    env.server.user(resident)
+    last(await env.send(resident, "เสวนาพัฒนาเมืองครั้งหน้า"))
+    parking = last(await env.send(resident, "จอดรถได้ไหม"))
+    assert "ยังไม่มีข้อมูลเรื่องที่จอดรถ" in parking.text
+    confirmation = await leave(env, resident, parking)
+    assert "“จอดรถได้ไหม”" in confirmation.text
+    inbox = last(await env.send(ADMIN_ID, "/inbox"))
+    assert "1. “จอดรถได้ไหม”" in inbox.text
+
+
 async def test_only_organisers_in_their_private_chat_see_the_inbox(env: BotEnv) -> None:
     resident, stranger = 731003, 731004
     await leave(env, resident, await fallback_for(env, resident))
