@@ -6,7 +6,7 @@ from __future__ import annotations
 import typing
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from telegram.ext import CallbackQueryHandler
@@ -18,14 +18,22 @@ from handlers.actions import REGISTRY, Action, Rule
 from handlers.common import ButtonHandler
 from kb.knowledge import Knowledge
 
+
+def _rule(annotated: object) -> Rule:
+    """The Rule an Annotated argument type carries."""
+    rule = get_args(annotated)[1]
+    assert isinstance(rule, Rule)
+    return rule
+
+
 # The extremes each argument type can take on a button: the longest and the shortest.
 SAMPLES: dict[str, list[Any]] = {
-    actions.RowId.__metadata__[0].regex: [1, 10**18 - 1],
-    actions.Page.__metadata__[0].regex: [0, 9999],
-    actions.Count.__metadata__[0].regex: [1, 99],
-    actions.EntryId.__metadata__[0].regex: ["a", "a-" + "9" * 38],
-    actions.ListPlace.__metadata__[0].regex: ["ev0", "ac9999"],
-    actions.EntryOrAll.__metadata__[0].regex: ["*", "z" * 40],
+    _rule(actions.RowId).regex: [1, 10**18 - 1],
+    _rule(actions.Page).regex: [0, 9999],
+    _rule(actions.Count).regex: [1, 99],
+    _rule(actions.EntryId).regex: ["a", "a-" + "9" * 38],
+    _rule(actions.ListPlace).regex: ["ev0", "ac9999"],
+    _rule(actions.EntryOrAll).regex: ["*", "z" * 40],
 }
 
 

@@ -371,7 +371,7 @@ def test_export_and_learned_from_the_command_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "export", "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, timeout=60, check=True,
     )  # fmt: skip
-    assert load_workbook(out).active["E2"].value == "สมใจ"  # type: ignore[index]
+    assert load_workbook(out).active["E2"].value == "สมใจ"
     learned = subprocess.run(
         [sys.executable, "-m", "bot", "learned", "--yaml"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,

@@ -14,7 +14,7 @@ from bot.flows import FlowKind, Flows, SignupStep
 from bot.people import People
 from bot.phone import display_phone, normalize_phone
 from bot.questions import Questions
-from bot.signups import NoticeKind, Outbox, Result, Signups, Status, name_ok
+from bot.signups import NoticeKind, Outbox, Result, SignupOutcome, Signups, Status, name_ok
 from bot.store import Store
 
 
@@ -33,7 +33,7 @@ def unlimited(_: str) -> int | None:
 
 async def join(
     repo: Signups, user: int, entry: str = "ev", capacity: int | None = 2, people: int = 1
-):  # type: ignore[no-untyped-def]
+) -> SignupOutcome:
     return await repo.sign_up(
         user, f"คน {user}", "+66812345678", entry, "งานทดสอบ", capacity, people
     )
