@@ -168,7 +168,7 @@ def fallback(
         "ขออภัยค่ะ 🙏 เรื่องนี้บอทยังไม่มีข้อมูล\n"
         "บอทตอบเรื่องเวทีเสวนา โครงการอาชีพและรายได้ และกิจกรรมเมืองแห่งการเรียนรู้ของขอนแก่นค่ะ\n"
         # The organisers see a question only when the resident sends it on (the button).
-        f"ให้เจ้าหน้าที่ตอบ กดส่งคำถามด้านล่าง ดูเมนู หรือติดต่อ {esc(contact)} ค่ะ"
+        f"อยากให้เจ้าหน้าที่ตอบ กดปุ่ม 📨 ด้านล่าง หรือติดต่อ {esc(contact)} ค่ะ"
     )
     reach = contact_reach(phone, line, place)
     return f"{text}\n{reach}" if reach else text
