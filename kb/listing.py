@@ -43,7 +43,8 @@ ONE_THING = (
     "เมื่อไหร่", "เมื่อไร", "เมื่อใด", "วันไหน", "กี่โมง", "ที่ไหน", "ตรงไหน", "ยังไง", "อย่างไร",
     "แนวใด", "มื้อใด", "จัดไส", "อยู่ไส", "ไปไส", "ครั้งหน้า", "รอบหน้า", "ครั้งต่อไป",
     "ครั้งถัดไป", "รอบต่อไป", "เทื่อหน้า", "กี่คน", "กี่บาท", "เท่าไหร่", "เท่าไร", "when",
-    "where", "howmuch", "howdo", "howto", "howcan", "nextone", "thenext",
+    "where", "howmuch", "howdo", "howto", "howcan", "nextone", "thenext", "งานนี้", "กิจกรรมนี้",
+    "อันนี้", "thisevent", "thisone",
 )  # fmt: skip
 NOT_LIST = (
     "งานทำ", "หางาน", "สมัครงาน", "ทำงาน", "ตำแหน่งงาน", "รับสมัครงาน", "งานพิเศษ", "ได้งาน",
@@ -52,8 +53,8 @@ NOT_LIST = (
 # What a resident calls the things the bot lists; None: any kind.
 KINDS: dict[str, Kind | None] = {
     **dict.fromkeys(("งาน", "กิจกรรม", "อีเวนต์", "อีเว้นท์", "event", "events", "activity",
-                     "activities", "ngan", "kitjakam", "kijakam", "ไปร่วม", "เข้าร่วม", "ไปเที่ยว",
-                     "เรียนรู้", "เรียน", "สอน"), None),
+                     "activities", "ngan", "kitjakam", "kijakam", "ไปร่วม", "เข้าร่วม", "ไปเที่ยว"),
+                    None),
     **dict.fromkeys(("เสวนา", "ฟอรั่ม", "ฟอรัม", "เวที", "ประชุม", "forum", "forums",
                      "meeting", "talk"), Kind.EVENT),
     **dict.fromkeys(("อบรม", "เวิร์กช็อป", "เวิร์คช็อป", "เวิร์คชอป", "workshop", "workshops",
@@ -131,7 +132,9 @@ FILLER = (
     "ครับ", "คับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "นะ", "น่ะ", "หน่อย", "บ้าง", "สำหรับ", "ของ",
     "ใน", "ที่", "จะ", "ได้", "ให้", "อยู่", "อะไร", "อิหยัง", "หยัง", "แหน่", "ไป", "จัด", "ช่วง", "นี้",
     "เปิด", "สมัคร", "ยัง", "แบบ", "บอก", "ขอ", "ดู", "อยาก", "รู้", "ว่า", "เรา", "ผม", "หนู", "ฉัน",
-    "ข่อย", "หรือ", "น่าสนใจ", "น่าไป", "น่าเข้าร่วม", "สนใจ", "ตอนนี้", "ทั้งหมด", "รายชื่อ", "เดือน", "วัน",
+    "ข่อย", "หรือ", "น่าสนใจ", "น่าไป", "น่าเข้าร่วม", "สนใจ", "ตอนนี้", "ทั้งหมด", "รายชื่อ",
+    # Not kinds: titles are made of them (วันครอบครัวเรียนรู้ names one event, lists nothing).
+    "เรียนรู้", "เรียน", "สอน", "เดือน", "วัน",
     "กับ", "และ", "แล้ว", "เลย", "มั้ง", "พา", "ไหน", "ๆ",
     "what", "is", "are", "there", "on", "in", "for", "the", "a", "at", "this", "me", "show",
     "please", "upcoming", "s", "any", "of", "to", "i", "can", "join", "with",
@@ -266,6 +269,8 @@ def read_request(text: str, now: datetime) -> ListRequest | None:
     for word, kind in words:
         if kind == "window" and window is None:
             window = _relative(_WINDOWS[word], now)
+    if window is not None and window.end <= now:
+        return None  # ประชุม 23 ต.ค. 66: about a past event, which the matcher knows
     return ListRequest(
         window=window,
         free="free" in kinds_of,

@@ -116,6 +116,10 @@ def test_list_requests(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "วันครอบครัวเรียนรู้",  # a title: one event
+        "ประชุม 23 ต.ค. 66",  # a past date: that meeting
+        "งานนี้ยังมีที่ว่างอยู่ไหม",  # this one
+        "อบรมปลูกผักรอบเล็ก",
         "งาน",  # alone: may be about a job
         "อบรม",  # alone: the one the resident has in mind
         "ต้องเตรียมอะไรไปบ้าง",
@@ -153,6 +157,21 @@ def test_no_question_in_the_labelled_set_is_taken_for_a_list_unless_it_asks_for_
         for q in data["questions"]:
             if read_request(q["q"], NOW) is not None:
                 assert q["id"] in ("kk-faq-events-list", "kk-learning-elderly"), q
+
+
+def test_no_title_or_phrasing_of_the_knowledge_bases_reads_as_a_list_unless_it_is_one() -> None:
+    """A title (วันครอบครัวเรียนรู้) or a phrasing about one entry goes to the matcher."""
+    import yaml
+
+    lists = {"kk-faq-events-list", "kk-faq-children", "kk-learning-elderly"}
+    for path in [
+        *(ROOT / "data" / "kb").glob("*.yaml"),
+        *(ROOT / "tests" / "eval").glob("*/kb/*.yaml"),
+    ]:
+        for e in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            for text in [e["title"], *e["questions"]]:
+                if read_request(text, NOW) is not None:
+                    assert e["id"] in lists, (path.name, e["id"], text)
 
 
 # ----------------------------------------------------------------------------- the fields
