@@ -155,6 +155,7 @@ def listing_line(n: int, title: str, when: datetime, cost: str | None) -> str:
 def btn_listing_signup(n: int) -> str:
     return f"📝 สมัคร {n}"
 
+
 # --- answers ------------------------------------------------------------------------------
 DID_YOU_MEAN = "หมายถึงเรื่องไหนคะ? เลือกได้เลย 👇"
 
@@ -563,6 +564,7 @@ def pick_from_list(count: int) -> str:
 
 def no_such_item(count: int) -> str:
     return f"รายการล่าสุดมี {count} เรื่องค่ะ พิมพ์ “อันที่ 1” ถึง “อันที่ {count}” ได้เลย"
+
 
 # --- organisers and staff (Thai, they are Khon Kaen staff too) -----------------------------
 ADMIN_ONLY = "ขออภัยค่ะ คำสั่งนี้สำหรับเจ้าหน้าที่ผู้จัดงานเท่านั้น"
