@@ -37,6 +37,9 @@ COS_FLOOR, COS_SPAN = 0.75, 0.2
 # answer): a vector a phrasing would not fit in memory at 10,000 entries, nor embed in a
 # reasonable time.
 UNIT_LIMIT = 5_000
+# The model reads a question's opening: its cost grows with the square of the length (a
+# pasted 4,096-character message took seconds), while the lexical signals read it whole.
+QUERY_CHARS = 400
 PASSAGE_CHARS = 240  # a passage's length: embedding time grows with it, Thai takes many tokens
 _BATCH = 32
 
@@ -237,7 +240,7 @@ class SemanticIndex:
 
     def similarity(self, question: str) -> npt.NDArray[np.float64]:
         """For each entry, its best phrasing's similarity to the question, mapped to [0, 1]."""
-        return self.similarity_to(self.model.query(question))
+        return self.similarity_to(self.model.query(question[:QUERY_CHARS]))
 
     def similarity_to(self, vector: Vectors) -> npt.NDArray[np.float64]:
         """The same for a question already embedded (calibration questions come cached)."""
