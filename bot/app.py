@@ -169,7 +169,7 @@ def build_application(
     # sign-up flow steps (-10), follow-ups about what was just shown (-5).
     signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
     #                       its flow steps (group -10) see text before it becomes a question
-    start.register(app)  # /start, /help, the menu
+    start.register(app)  # /start, /help, the menu, /cancel (ends any flow)
     browse.register(app)  # /events, /programmes, /activities, details
     account.register(app)  # /mysignups (see, cancel), /forgetme
     subscribe.register(app)  # /subscribe, /unsubscribe

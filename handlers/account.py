@@ -32,6 +32,7 @@ from handlers.common import (
     notify_promotions,
     on_button,
     private_only,
+    run_at_start_and_every,
     show,
     truncate,
 )
@@ -204,10 +205,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         account_forget_button,
     )
     app.add_handler(CommandHandler("privacy", account_privacy_command))
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            account_retention_job,
-            interval=RETENTION_INTERVAL,
-            first=1.0,
-            job_kwargs={"misfire_grace_time": None},  # late rather than skipped
-        )
+    run_at_start_and_every(app, account_retention_job, RETENTION_INTERVAL)

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
 from telegram import (
@@ -589,3 +589,23 @@ async def cancel_signup(update: Update, context: Context, signup_id: int) -> boo
     await deliver_notices(context, await context.services.r.outbox.notices(user_id=user.id))
     await notify_promotions(context, promoted)
     return True
+
+
+JobCallback = Callable[[Context], Coroutine[Any, Any, None]]
+
+
+def run_at_start_and_every(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    callback: JobCallback,
+    interval: float | timedelta,
+) -> None:
+    """A job that runs once as soon as the bot is up, then every `interval` seconds, late
+    rather than never. Not run_repeating(first=0): APScheduler computes the first run when
+    the scheduler starts, after post_init; a first run already past by then is moved a
+    whole interval on (a day, for the retention job). Nor with its default misfire grace
+    of one second, which drops a run that starts late."""
+    if app.job_queue is None:
+        return
+    late = {"misfire_grace_time": None}
+    app.job_queue.run_once(callback, when=0.5, job_kwargs=late)
+    app.job_queue.run_repeating(callback, interval=interval, first=interval, job_kwargs=late)

@@ -37,6 +37,7 @@ from handlers.common import (
     menu_row,
     on_button,
     private_only,
+    run_at_start_and_every,
     show,
     truncate,
 )
@@ -252,12 +253,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             ),
             group=-15,
         )
-    if app.job_queue is not None:
-        # Once at start-up, then regularly; late rather than skipped (see broadcast.register).
-        # Not run_repeating(first=0): its start date passes while post_init runs, and
-        # APScheduler then waits a whole interval for the first run.
-        late = {"misfire_grace_time": None}
-        app.job_queue.run_once(inbox_resend_job, when=0.5, job_kwargs=late)
-        app.job_queue.run_repeating(
-            inbox_resend_job, interval=REPLY_INTERVAL, first=REPLY_INTERVAL, job_kwargs=late
-        )
+    run_at_start_and_every(app, inbox_resend_job, REPLY_INTERVAL)

@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot import texts
 from bot.services import Services
 from handlers.actions import CancelSignup
-from handlers.common import Context, menu_row
+from handlers.common import Context, menu_row, run_at_start_and_every
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,4 @@ async def reminders_due_job(context: Context) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if app.job_queue is not None:
-        interval = Services.of(app).settings.reminder_interval
-        app.job_queue.run_repeating(
-            reminders_due_job,
-            interval=interval,
-            first=min(5.0, interval),
-            job_kwargs={"misfire_grace_time": None},  # late rather than skipped
-        )
+    run_at_start_and_every(app, reminders_due_job, Services.of(app).settings.reminder_interval)

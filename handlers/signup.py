@@ -53,6 +53,7 @@ from handlers.common import (
     menu_row,
     on_button,
     private_only,
+    run_at_start_and_every,
     show,
 )
 from kb.matching import Outcome
@@ -463,25 +464,10 @@ async def _answer_and_remind(update: Update, context: Context, hint: str) -> Non
         await message.chat.send_message(texts.flow_paused(hint))
 
 
-@private_only  # a flow is a private matter: in a group, a button to the private chat
-async def signup_cancel_command(update: Update, context: Context) -> None:
-    """/cancel: leave the flow in progress."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    ended = await context.services.r.flows.end(user.id)
-    await message.reply_text(
-        texts.FLOW_CANCELLED if ended else texts.NOTHING_TO_CANCEL,
-        reply_markup=ReplyKeyboardRemove(),
-    )
-
-
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         CommandHandler("start", signup_deep_link, filters=filters.Regex(r"^/start\s+signup_"))
     )
-    app.add_handler(CommandHandler("cancel", signup_cancel_command))
     add_buttons(
         app,
         signup_button,
@@ -498,12 +484,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=-10,
     )
-    if app.job_queue is not None:
-        # At start-up (what a crash left in the outbox), then every NOTICE_INTERVAL seconds;
-        # run late rather than not at all (see broadcast.register).
-        app.job_queue.run_repeating(
-            signup_notice_job,
-            interval=NOTICE_INTERVAL,
-            first=0,
-            job_kwargs={"misfire_grace_time": None},
-        )
+    # At start-up (what a crash left in the outbox), then every NOTICE_INTERVAL seconds.
+    run_at_start_and_every(app, signup_notice_job, NOTICE_INTERVAL)

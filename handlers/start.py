@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
@@ -58,7 +58,22 @@ async def start_help_button(update: Update, context: Context, tap: Tap[Help]) ->
     await start_help_command(update, context)
 
 
+@private_only  # a flow is a private matter: in a group, a button to the private chat
+async def start_cancel_command(update: Update, context: Context) -> None:
+    """/cancel: leave whatever flow is in progress (a sign-up, a broadcast, a reply)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    ended = await context.services.r.flows.end(user.id)
+    await message.reply_text(
+        texts.FLOW_CANCELLED if ended else texts.NOTHING_TO_CANCEL,
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("start", start_command))
     app.add_handler(CommandHandler("help", start_help_command))
+    app.add_handler(CommandHandler("cancel", start_cancel_command))
     add_buttons(app, start_menu_button, start_help_button)
