@@ -345,7 +345,8 @@ def confirm_saved(name: str, phone: str, title: str) -> str:
 def confirmed(
     title: str, when: str | None, where: str | None, name: str, phone: str, people: int
 ) -> str:
-    lines = [f"✅ <b>ยืนยันการสมัคร</b>\n<b>{esc(title)}</b>"]
+    # "ยืนยันการสมัคร" read as "please confirm": say it is done.
+    lines = [f"✅ <b>สมัครเรียบร้อยแล้ว</b>\n<b>{esc(title)}</b>"]
     if when:
         lines.append(f"{WHEN}{when}")
     if where:
@@ -576,6 +577,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("unanswered", "คำถามที่บอทตอบไม่ได้"),
     ("inbox", "คำถามที่ผู้ใช้ส่งถึงเจ้าหน้าที่ รอตอบ"),
     ("reload", "โหลดฐานความรู้ใหม่"),
+    ("checkin", "เช็กอินผู้สมัครที่หน้างาน"),
 ]
 
 BROADCAST_AUDIENCE = "📣 <b>ส่งประกาศ</b>\nเลือกผู้รับค่ะ"
@@ -678,6 +680,14 @@ def learned_added(question: str, title: str) -> str:
 
 
 RELOAD_OK = "✅ โหลดฐานความรู้ใหม่แล้ว: {count} เรื่อง"
+
+
+def reload_clashes(ids: list[str]) -> str:
+    shown = ", ".join(esc(i) for i in ids[:10])
+    return (
+        f"\n⚠️ รหัสซ้ำกับเรื่องที่สร้างในแชต {len(ids)} รายการ ({shown}):"
+        " ใช้ฉบับที่สร้างในแชต ลบออกจากไฟล์หนึ่งที่"
+    )
 
 
 def reload_failed(problems: list[str]) -> str:
@@ -798,3 +808,103 @@ def inbox_failed(question: str) -> str:
 
 
 INBOX_RETRYING = "⏳ Telegram ยังไม่รับข้อความ บอทจะลองส่งคำตอบใหม่เองค่ะ"
+
+
+# --- check-in at the door (issue 16) -------------------------------------------------------
+# Residents: their code, shown as a QR photo from /mysignups and the reminders.
+BTN_CHECKIN_CODE = "🎫 คิวอาร์โค้ดเช็กอิน"
+
+
+def checkin_code_caption(title: str, when: str | None, people: int) -> str:
+    lines = ["🎫 <b>คิวอาร์โค้ดเช็กอิน</b>", f"<b>{esc(title)}</b>"]
+    if when:
+        lines.append(f"{WHEN}{when}")
+    lines.append(f"👥 {people} คน")
+    lines.append("แสดงให้เจ้าหน้าที่สแกนที่หน้างานค่ะ (ใช้ได้กับการสมัครนี้เท่านั้น อย่าส่งต่อให้ผู้อื่น)")
+    return "\n".join(lines)
+
+
+CHECKIN_CODE_UNAVAILABLE = (
+    "การสมัครนี้ไม่มีคิวอาร์โค้ดค่ะ มีเฉพาะการสมัครที่ได้ที่นั่งแล้วของงานที่ยังไม่จบ ดูรายการล่าสุดที่ /mysignups"
+)
+# Anyone who is not staff opening a check-in link: nothing about whose code it is.
+CHECKIN_FOR_STAFF = (
+    "🎫 โค้ดนี้สำหรับเจ้าหน้าที่สแกนที่หน้างานค่ะ "
+    "ถ้าเป็นโค้ดของคุณ ให้เปิดรูปคิวอาร์โค้ดจาก /mysignups แล้วยื่นให้เจ้าหน้าที่สแกนนะคะ"
+)
+
+# Staff at the door.
+CHECKIN_INVALID = "❌ โค้ดไม่ถูกต้องค่ะ ไม่พบการสมัครของโค้ดนี้ ค้นหาด้วยเบอร์โทรหรือชื่อได้ที่ /checkin"
+CHECKIN_NOT_FOUND = "ไม่พบการสมัครนี้ค่ะ ค้นหาใหม่ได้ที่ /checkin"
+BTN_CHECKIN_ANYWAY = "✅ เช็กอินเลย"
+
+
+def checkin_at(at: datetime, now: datetime) -> str:
+    """13.05 น. today, 12 ธ.ค. 69 13.05 น. another day (both in the bot's zone)."""
+    return thai_time(at) if at.date() == now.date() else f"{thai_date_short(at)} {thai_time(at)}"
+
+
+def _attendee(name: str, people: int, title: str) -> str:
+    return f"👤 <b>{esc(name)}</b> · 👥 {people} คน\n📌 {esc(title)}"
+
+
+def checked_in(name: str, people: int, title: str) -> str:
+    return f"✅ <b>เช็กอินแล้ว</b>\n{_attendee(name, people, title)}"
+
+
+def checked_in_before(name: str, people: int, title: str, at: str) -> str:
+    return f"⚠️ <b>เช็กอินแล้วเมื่อ {at}</b>\n{_attendee(name, people, title)}"
+
+
+def checkin_not_confirmed(name: str, people: int, title: str) -> str:
+    return (
+        "⛔ <b>การสมัครนี้ยังไม่ได้ที่นั่ง</b> (ยกเลิกแล้ว หรืออยู่ในรายชื่อสำรอง)\n"
+        f"{_attendee(name, people, title)}"
+    )
+
+
+def checkin_other_day(name: str, people: int, title: str, when: str) -> str:
+    return (
+        f"⚠️ <b>งานนี้ไม่ได้จัดวันนี้ค่ะ</b>\n{_attendee(name, people, title)}\n{WHEN}{when}\n"
+        "ยังไม่ได้เช็กอิน ถ้าถูกต้องแล้ว กดเช็กอินเลยค่ะ"
+    )
+
+
+CHECKIN_ASK = (
+    "🔎 <b>เช็กอินหน้างาน</b>\nพิมพ์คำสั่งตามด้วยเบอร์โทรหรือชื่อผู้สมัครค่ะ\n"
+    "เช่น /checkin 0812345678 หรือ /checkin สมชาย\n"
+    "หรือสแกนคิวอาร์โค้ดของผู้สมัครด้วยกล้องมือถือ"
+)
+
+
+def checkin_none(query: str) -> str:
+    return f"ไม่พบผู้สมัครที่ได้ที่นั่งแล้วของงานวันนี้หรืองานที่กำลังจะมา ที่ตรงกับ “{esc(query)}” ค่ะ"
+
+
+def checkin_found(lines: list[str]) -> str:
+    return "🔎 <b>ผู้สมัครที่ตรงกัน</b> กดชื่อเพื่อเช็กอินค่ะ\n" + "\n".join(lines)
+
+
+def checkin_found_line(
+    n: int, name: str, phone: str, people: int, title: str, at: str | None
+) -> str:
+    state = f" · ☑️ เช็กอินแล้ว {at}" if at else ""
+    return f"{n}. <b>{esc(name)}</b> · {phone} · 👥 {people}\n    {esc(title)}{state}"
+
+
+# /stats: who came to the events that have started.
+STATS_ATTENDANCE_TITLE = "เข้าร่วมจริง (เช็กอิน/ได้ที่นั่ง):"
+
+
+def stats_attendance(title: str, came: int, confirmed: int) -> str:
+    return f"• {esc(title)}: มา {came}/{confirmed} · ไม่มา {confirmed - came}"
+
+
+# The menu of door staff (BOT_CHECKIN_IDS) beside the residents' commands.
+CHECKIN_COMMANDS: list[tuple[str, str]] = [("checkin", "เช็กอินผู้สมัครที่หน้างาน")]
+
+
+# --- events made and edited in Telegram (issue 16) --------------------------------------------
+
+
+# --- announcements and change notices (issue 16) -----------------------------------------------

@@ -16,7 +16,7 @@ from fakebot import LocalBotApi, SentMessage
 from tests.conftest import SIGNUP_KB, spawn_bot
 
 RESIDENTS = list(range(30001, 30121))  # 120 residents, 80 seats
-OUTCOMES = ("✅ ยืนยันการสมัคร", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว")
+OUTCOMES = ("✅ สมัครเรียบร้อยแล้ว", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว")
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:

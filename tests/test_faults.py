@@ -238,7 +238,7 @@ async def resident_signs_up(env: BotEnv, user: int) -> SentMessage:
     await server.send_text(user, "สมศรี ใจดี")
     await wait_for_text(server, user, "เบอร์โทร", seen)
     await server.send_text(user, "081-234-5678")
-    return await wait_for_text(server, user, "ยืนยันการสมัคร", seen, seconds=90)
+    return await wait_for_text(server, user, "สมัครเรียบร้อยแล้ว", seen, seconds=90)
 
 
 async def test_30_residents_sign_up_at_once_through_502s_and_dropped_connections(

@@ -57,7 +57,7 @@ async def test_first_sign_up_with_consent_and_typed_phone(env: BotEnv) -> None:
     replies = await env.send(1, "081-234-5678", until="/mysignups")
     assert replies[0].text == "✅ บันทึกเบอร์ 081-234-5678 แล้วค่ะ"
     done = replies[-1]
-    assert done.text.startswith("✅ ยืนยันการสมัคร\nเสวนาพัฒนาเมือง")
+    assert done.text.startswith("✅ สมัครเรียบร้อยแล้ว\nเสวนาพัฒนาเมือง")
     assert "วันศุกร์ที่ 20 ธันวาคม 2573 เวลา 13.00–16.30 น." in done.text
     assert "โรงแรมโฆษะ" in done.text and "สมศรี ใจดี" in done.text
     assert await rows(env, "forum") == [(1, "confirmed")]
@@ -70,7 +70,7 @@ async def test_profile_name_and_shared_contact(env: BotEnv) -> None:
     ask_phone = last(await env.press(2, ask_name, ask_name.find_button("บุญมี มีสุข"), until="เบอร์โทร"))
     assert "เบอร์โทร" in ask_phone.text
     done = last(await env.share_contact(2, "66891112222", until="/mysignups"))
-    assert "ยืนยันการสมัคร" in done.text and "บุญมี มีสุข" in done.text
+    assert "สมัครเรียบร้อยแล้ว" in done.text and "บุญมี มีสุข" in done.text
     assert "089-111-2222" in done.text
 
 
@@ -83,7 +83,7 @@ async def test_invalid_numbers_get_a_clear_answer_and_the_question_again(env: Bo
         reply = last(await env.send(3, bad))
         assert reply.text == texts.BAD_PHONE
     done = last(await env.send(3, "+66 81 234 5678", until="/mysignups"))
-    assert "ยืนยันการสมัคร" in done.text and "081-234-5678" in done.text
+    assert "สมัครเรียบร้อยแล้ว" in done.text and "081-234-5678" in done.text
 
 
 async def test_returning_resident_uses_saved_details_and_cannot_sign_up_twice(env: BotEnv) -> None:
@@ -94,7 +94,7 @@ async def test_returning_resident_uses_saved_details_and_cannot_sign_up_twice(en
     offer = last(await env.send(4, "/start signup_ws-small"))
     assert "ด้วยข้อมูลเดิมนี้ไหมคะ" in offer.text and "081-234-5678" in offer.text
     await env.press(4, offer, offer.find_button("ยืนยันสมัคร"), until="/mysignups")
-    assert "ยืนยันการสมัคร" in offer.text  # the question became the answer: no button left
+    assert "สมัครเรียบร้อยแล้ว" in offer.text  # the question became the answer: no button left
     # A second tap on the confirmation (its keyboard is already gone) changes nothing.
     await env.press(4, offer, "a:ok:ws-small", force=True)
     assert offer.text.startswith("ℹ️ คุณสมัครแล้ว")
@@ -104,7 +104,7 @@ async def test_returning_resident_uses_saved_details_and_cannot_sign_up_twice(en
 async def test_waitlist_then_promotion_after_cancellation(env: BotEnv) -> None:
     for user in (5, 6, 7):
         env.server.user(user)
-    assert "ยืนยันการสมัคร" in (await sign_up(env, 5, "ws-small")).text
+    assert "สมัครเรียบร้อยแล้ว" in (await sign_up(env, 5, "ws-small")).text
     second = await sign_up(env, 6, "ws-small")
     assert second.text.startswith("🕒 รายชื่อสำรอง ลำดับที่ 1")
     third = await sign_up(env, 7, "ws-small")
@@ -118,7 +118,7 @@ async def test_waitlist_then_promotion_after_cancellation(env: BotEnv) -> None:
     assert listing.text.startswith("ยกเลิกการสมัคร อบรมปลูกผัก รอบเล็ก แล้วค่ะ")
     await env.server.wait_idle(quiet=0.2)
     told = env.server.messages(6)[-1]
-    assert told.text.startswith("🎉 มีที่ว่างแล้วค่ะ") and "ยืนยันการสมัคร" in told.text
+    assert told.text.startswith("🎉 มีที่ว่างแล้วค่ะ") and "สมัครเรียบร้อยแล้ว" in told.text
     assert sorted(await rows(env, "ws-small")) == [
         (5, "cancelled"),
         (6, "confirmed"),
@@ -245,7 +245,7 @@ async def test_party_size_for_entries_that_allow_it(env: BotEnv) -> None:
     ask = last(await env.send(16, "0891234567", until="ไปกี่คน"))
     assert ask.text.startswith("👥 ไปกี่คนคะ") and ask.button_texts() == ["1", "2", "3", "4"]
     await env.press(16, ask, ask.find_button("3"), until="/mysignups")
-    assert "ยืนยันการสมัคร" in ask.text and "👥 3 คน" in ask.text
+    assert "สมัครเรียบร้อยแล้ว" in ask.text and "👥 3 คน" in ask.text
 
 
 async def test_expired_flow(env: BotEnv) -> None:
@@ -270,7 +270,7 @@ async def test_flow_survives_a_restart(tmp_path: Path, signup_kb: Knowledge) -> 
     async with start_bot(tmp_path, signup_kb) as second:  # same database file
         second.server.user(18)
         done = last(await second.send(18, "0812223333", until="/mysignups"))
-        assert "ยืนยันการสมัคร" in done.text and "ประยูร" in done.text
+        assert "สมัครเรียบร้อยแล้ว" in done.text and "ประยูร" in done.text
 
 
 async def test_150_residents_at_once_for_80_seats(
@@ -301,14 +301,14 @@ async def test_150_residents_at_once_for_80_seats(
                 for u, m in zip(residents, offers, strict=True)
             )
         )
-        outcomes = ("✅ ยืนยันการสมัคร", "🕒 รายชื่อสำรอง")
+        outcomes = ("✅ สมัครเรียบร้อยแล้ว", "🕒 รายชื่อสำรอง")
         deadline = time.perf_counter() + 60
         while not all(m.text.startswith(outcomes) for m in offers):
             assert time.perf_counter() < deadline, "not every resident got an answer"
             await asyncio.sleep(0.05)
         results = offers  # each offer was edited into its outcome
         elapsed = time.perf_counter() - started
-        confirmed = [r for r in results if r.text.startswith("✅ ยืนยันการสมัคร")]
+        confirmed = [r for r in results if r.text.startswith("✅ สมัครเรียบร้อยแล้ว")]
         waiting = [r for r in results if r.text.startswith("🕒 รายชื่อสำรอง")]
         assert len(confirmed) == 80 and len(waiting) == 70
         store = await Store.open(e.settings.db_path)

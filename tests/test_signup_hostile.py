@@ -83,7 +83,7 @@ async def test_a_reply_that_fails_keeps_the_step_and_never_becomes_a_question(
     assert await query(env, "SELECT text FROM questions") == []
     assert await step(env, 101) == "phone"
     done = last(await env.send(101, "0812345678", until="/mysignups"))
-    assert "ยืนยันการสมัคร" in done.text and "สมหมาย ใจงาม" in done.text
+    assert "สมัครเรียบร้อยแล้ว" in done.text and "สมหมาย ใจงาม" in done.text
 
 
 async def test_questions_and_commands_are_not_names(env: BotEnv) -> None:
@@ -160,7 +160,7 @@ async def test_double_taps_never_say_expired_while_the_flow_goes_on(env: BotEnv)
         await env.server.press(108, ask_people.message_id, two)
     await until(env.server, lambda: ask_people.edit_count > 0)
     assert texts.FLOW_EXPIRED not in ask_people.text
-    assert "คุณสมัครแล้ว" in ask_people.text or "ยืนยันการสมัคร" in ask_people.text
+    assert "คุณสมัครแล้ว" in ask_people.text or "สมัครเรียบร้อยแล้ว" in ask_people.text
     assert await query(env, "SELECT people, status FROM signups WHERE user_id = 108") == [
         (2, "confirmed")
     ]
@@ -219,7 +219,7 @@ async def test_editing_the_name_at_the_phone_step_replaces_it(env: BotEnv) -> No
     before = len(env.server.messages(111))
     await env.server.edit_text(111, wrong["message_id"], "081-234-5678")
     done = last(await answers(env, 111, before, until="/mysignups"))
-    assert "ยืนยันการสมัคร" in done.text and "081-234-5678" in done.text
+    assert "สมัครเรียบร้อยแล้ว" in done.text and "081-234-5678" in done.text
 
 
 async def test_a_confirmation_that_cannot_replace_the_tapped_message_arrives_anew(
@@ -235,7 +235,7 @@ async def test_a_confirmation_that_cannot_replace_the_tapped_message_arrives_ane
     assert "ด้วยข้อมูลเดิมนี้ไหมคะ" in offer.text
     env.server.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
     replies = await env.press(112, offer, offer.find_button("ยืนยันสมัคร"), until="/mysignups")
-    assert last(replies).text.startswith("✅ ยืนยันการสมัคร\nอบรมปลูกผัก รอบเล็ก")
+    assert last(replies).text.startswith("✅ สมัครเรียบร้อยแล้ว\nอบรมปลูกผัก รอบเล็ก")
     assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]
 
 
@@ -253,7 +253,7 @@ async def test_an_undelivered_confirmation_is_sent_by_the_next_round(env: BotEnv
     await refused(env.server, 2)
     assert await query(env, "SELECT kind, attempts FROM outbox") == [("confirmed", 1)]
     deadline = time.monotonic() + NOTICE_INTERVAL + 15
-    while not any(m.text.startswith("✅ ยืนยันการสมัคร\nอบรมปลูกผัก") for m in env.server.messages(113)):
+    while not any(m.text.startswith("✅ สมัครเรียบร้อยแล้ว\nอบรมปลูกผัก") for m in env.server.messages(113)):
         assert time.monotonic() < deadline, env.server.describe_chat(113)
         await asyncio.sleep(0.2)
     assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]

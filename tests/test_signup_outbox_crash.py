@@ -17,7 +17,7 @@ from fakebot import LocalBotApi, SentMessage
 from tests.conftest import SIGNUP_KB, spawn_bot
 
 RESIDENTS = list(range(40001, 40121))  # 120 residents, 80 seats
-CONFIRMED, WAITLISTED, ALREADY = "✅ ยืนยันการสมัคร", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว"
+CONFIRMED, WAITLISTED, ALREADY = "✅ สมัครเรียบร้อยแล้ว", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว"
 OUTCOMES = (CONFIRMED, WAITLISTED, ALREADY)
 
 
