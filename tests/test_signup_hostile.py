@@ -253,7 +253,8 @@ async def test_an_undelivered_confirmation_is_sent_by_the_next_round(env: BotEnv
     await refused(env.server, 2)
     assert await query(env, "SELECT kind, attempts FROM outbox") == [("confirmed", 1)]
     deadline = time.monotonic() + NOTICE_INTERVAL + 15
-    while not any(m.text.startswith("✅ สมัครเรียบร้อยแล้ว\nอบรมปลูกผัก") for m in env.server.messages(113)):
+    done = "✅ สมัครเรียบร้อยแล้ว\nอบรมปลูกผัก"
+    while not any(m.text.startswith(done) for m in env.server.messages(113)):
         assert time.monotonic() < deadline, env.server.describe_chat(113)
         await asyncio.sleep(0.2)
     assert await query(env, "SELECT COUNT(*) FROM outbox") == [(0,)]
