@@ -1,4 +1,4 @@
-"""The command line: python -m bot {run,chat,ask,eval,check-kb,vectors,export,learned}."""
+"""The command line: python -m bot {run,chat,ask,eval,check-kb,vectors,export,kb,learned}."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
 
 from bot.allocator import give_back_large_blocks
 from bot.config import ROOT, ConfigError, Settings
 from kb.knowledge import Knowledge
 from kb.loader import KBError, load_kb
 from kb.thai import LexiconError
+
+if TYPE_CHECKING:
+    from bot.entries import Made
 
 DEFAULT_EVAL = ROOT / "tests" / "eval" / "questions.yaml"
 
@@ -77,12 +83,26 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
     if talk is None:
         return 1
     from bot import texts
+    from bot.entries import EntryState
+
+    made = _made(settings)
+    clashes = sorted(m.entry.id for m in made if kb.get(m.entry.id))
+    if clashes:
+        print(f"{len(clashes)} problem(s) in {path} and {settings.db_path}:", file=sys.stderr)
+        for entry_id in clashes:
+            source = next(e.source for e in kb if e.id == entry_id)
+            print(f"  {source} [{entry_id}] id also used by an entry made in Telegram (the bot"
+                  " serves that one): remove one of them", file=sys.stderr)  # fmt: skip
+        return 1
 
     print(f"{settings.smalltalk_path}: small talk: {len(talk.intents)} intents, valid")
     phrasings = [q for e in kb.entries for q in (e.title, *e.questions)]
     for phrasing, intent in talk.shadowing(phrasings):
         print(f"  warning: {phrasing!r} is read as small talk ({intent}), never matched")
     print(f"{path}: {len(kb)} entries, valid")
+    if made:
+        served = sum(m.state is EntryState.PUBLISHED for m in made)
+        print(f"{settings.db_path}: {len(made)} entries made in Telegram, {served} served")
     for kind, count in kb.counts_by_kind().items():
         print(f"  {kind.value:<10} {count}")
     upcoming = kb.upcoming(datetime.now(settings.tz))
@@ -90,6 +110,53 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
     for e in upcoming:
         assert e.starts is not None
         print(f"  {texts.thai_when(e.starts, e.ends, settings.tz)}  {e.id}  {e.title}")
+    return 0
+
+
+def _made(settings: Settings) -> list[Made]:
+    """The entries organisers made in Telegram (none when the database does not exist yet:
+    checking the files must not create one)."""
+    from bot.entries import Entries
+    from bot.store import Store
+
+    if not Path(settings.db_path).exists():
+        return []
+
+    async def read() -> list[Made]:
+        store = await Store.open(settings.db_path)
+        try:
+            return await Entries(store, settings.tz).all()
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    """The entries made in Telegram as YAML, to add to the repository's knowledge base."""
+    from bot.entries import EntryState
+    from kb.loader import entry_fields
+
+    settings = Settings.from_env()
+    made = [m for m in _made(settings) if args.all or m.state is EntryState.PUBLISHED]
+    if not made:
+        print(f"no entries made in Telegram in {settings.db_path}", file=sys.stderr)
+        return 0
+    body = yaml.safe_dump(
+        {"entries": [entry_fields(m.entry) for m in made]},
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
+    header = (
+        f"# {len(made)} entries made in Telegram, exported {datetime.now(settings.tz):%Y-%m-%d}.\n"
+        "# Add them to data/kb, then hide them in Telegram: an id in both places is an error.\n"
+    )
+    if args.out:
+        Path(args.out).write_text(header + body, encoding="utf-8")
+        print(f"wrote {len(made)} entries to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(header + body)
     return 0
 
 
@@ -314,6 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx"])
     p.add_argument("--out", help="file to write (default: CSV to standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("kb", help="the entries organisers made in Telegram")
+    kb_sub = p.add_subparsers(dest="kb_command", required=True)
+    q = kb_sub.add_parser("export", help="write them as YAML for data/kb")
+    q.add_argument("--out", help="file to write (default: standard output)")
+    q.add_argument("--all", action="store_true", help="hidden and cancelled ones too")
+    q.set_defaults(func=cmd_kb_export)
 
     p = sub.add_parser("learned", help="phrasings organisers attached from /unanswered")
     p.add_argument("--yaml", action="store_true", help="as YAML to merge into data/kb")

@@ -30,6 +30,7 @@ from handlers import (
     ask,
     broadcast,
     browse,
+    checkin,
     errors,
     followup,
     inbox,
@@ -98,12 +99,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = Services.of(app)
     s = svc.settings
-    svc.repos = await Repos.open(s.db_path)
-    knowledge = svc.knowledge.with_learned(await svc.r.learned.by_entry())
-    # The sentence model's vectors before the first question, so an answer never depends on
-    # how far a warm-up got: a fraction of a second from the files, up to about ten seconds
-    # for texts in neither; beyond that, in the background (Services.prepare).
-    await svc.prepare(knowledge)
+    svc.repos = await Repos.open(s.db_path, s.tz)
+    # With the entries made in Telegram and the learned phrasings; the sentence model's
+    # vectors before the first question, so an answer never depends on how far a warm-up
+    # got: a fraction of a second from the files, up to about ten seconds for texts in
+    # neither; beyond that, in the background (Services.prepare).
+    await svc.rebuild()
     # Ready for Latin-typed Thai before the first resident needs it, without delaying start.
     # Our own task, not app.create_task: the application is not running yet in post_init.
     svc.warm_up = asyncio.ensure_future(asyncio.to_thread(svc.knowledge.matcher.prepare_latin))
@@ -111,6 +112,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Organisers see their commands too; everyone else never sees them.
     for admin_id in sorted(s.admin_ids):
         await set_admin_commands(app.bot, admin_id)
+    # Door staff see /checkin, the one organisers' command they may use.
+    for staff_id in sorted(s.checkin_ids - s.admin_ids):
+        await checkin.set_checkin_commands(app.bot, staff_id)
     log.info("bot @%s ready: %d knowledge-base entries", app.bot.username, len(svc.knowledge.kb))
 
 
@@ -169,6 +173,7 @@ def build_application(
     # sign-up flow steps (-10), follow-ups about what was just shown (-5).
     signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
     #                       its flow steps (group -10) see text before it becomes a question
+    checkin.register(app)  # before /start: its deep link /start ci_<token>; /checkin
     start.register(app)  # /start, /help, the menu, /cancel (ends any flow)
     browse.register(app)  # /events, /programmes, /activities, details
     account.register(app)  # /mysignups (see, cancel), /forgetme

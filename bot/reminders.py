@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
+import aiosqlite
+
 from bot.store import Store, stamp, utcnow
 from kb.model import Entry
 
@@ -108,6 +110,16 @@ class Reminders:
             send.append(Due(r["id"], r["user_id"], entry, latest))
             skip += [(r["id"], lead.name) for lead in earlier]
         return send, skip
+
+    @staticmethod
+    async def reset_in(db: aiosqlite.Connection, entry_id: str) -> None:
+        """Inside the caller's transaction (an event moved): reminders already sent for the
+        old time are forgotten, so residents are reminded before the new one."""
+        await db.execute(
+            "DELETE FROM reminders_sent WHERE signup_id IN"
+            " (SELECT id FROM signups WHERE entry_id = ?)",
+            (entry_id,),
+        )
 
     async def claim(self, signup_id: int, kind: str) -> bool:
         """Record a reminder as sent before sending it, so it can never go out twice."""

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,11 @@ from bot import texts
 from bot.broadcasts import Broadcasts, Delivery
 from bot.chat_context import ChatContexts
 from bot.config import Settings
+from bot.entries import Entries
 from bot.flows import Flows
 from bot.handoffs import Handoffs
 from bot.learned import Learned
+from bot.notices import EntryNotices
 from bot.people import People
 from bot.questions import Questions
 from bot.reminders import Reminders
@@ -60,14 +62,17 @@ class Repos:
     learned: Learned
     handoffs: Handoffs
     chat_context: ChatContexts  # what each resident was just shown (follow-ups)
+    entries: Entries  # entries organisers made in Telegram, and their history
+    entry_notices: EntryNotices  # changes owed to the residents signed up
 
     @classmethod
-    async def open(cls, path: str | Path) -> Repos:
+    async def open(cls, path: str | Path, tz: tzinfo) -> Repos:
         store = await Store.open(path)
         return cls(
             store, Residents(store), Questions(store), People(store), Signups(store),
             Outbox(store), Flows(store), Subscriptions(store), Broadcasts(store),
             Reminders(store), Learned(store), Handoffs(store), ChatContexts(store),
+            Entries(store, tz), EntryNotices(store),
         )  # fmt: skip
 
 
@@ -86,6 +91,15 @@ class Services:
     # Failures reported to the organisers (handlers.errors): when last, and how many since.
     error_reported_at: datetime | None = None
     errors_unreported: int = 0
+    # The knowledge base from the files, before entries made in Telegram and learned
+    # phrasings are added to it (`rebuild`); one rebuild at a time, so none is overwritten
+    # by an older one that finished later.
+    files: Knowledge | None = None
+    rebuilding: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = self.knowledge
 
     @staticmethod
     def of(app: AnyApplication) -> Services:
@@ -116,7 +130,7 @@ class Services:
         raises KBError or LexiconError and keeps the current one if the files are invalid."""
         s = self.settings
         fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
-        await self._swap(fresh)
+        await self.rebuild(fresh)
 
     async def reload_report(self) -> str:
         """Reload BOT_KB_PATH (/reload, SIGHUP); on any error keep the knowledge base in
@@ -129,18 +143,34 @@ class Services:
         except LexiconError as exc:
             return texts.reload_failed([str(exc)])
         log.info("knowledge base reloaded: %d entries", len(self.knowledge.kb))
-        return texts.RELOAD_OK.format(count=len(self.knowledge.kb))
+        report = texts.RELOAD_OK.format(count=len(self.knowledge.kb))
+        clashes = await self.clashes()
+        return report + texts.reload_clashes(clashes) if clashes else report
 
     async def refresh_learned(self) -> None:
         """Put organisers' approved phrasings into the matcher at once."""
-        await self._swap(self.knowledge)
+        await self.rebuild()
 
-    async def _swap(self, knowledge: Knowledge) -> None:
-        """Index `knowledge` with the learned phrasings, fully, then put it in service.
-        In a thread, like the load: residents keep getting answers while the index builds."""
-        learned = await self.r.learned.by_entry()
-        ready = await asyncio.to_thread(knowledge.with_learned, learned)
-        await self.prepare(ready)
+    async def rebuild(self, files: Knowledge | None = None) -> None:
+        """Serve the files (`files`, or those in service) with the entries made in Telegram
+        and the learned phrasings: after a /reload, an entry made or changed, a phrasing
+        learned or forgotten. Indexed fully, in a thread, then put in service: residents get
+        answers from the previous one meanwhile, and a conversation in progress keeps its
+        entry ids."""
+        async with self.rebuilding:
+            if files is not None:
+                self.files = files
+            assert self.files is not None
+            made = await self.r.entries.published()
+            learned = await self.r.learned.by_entry()
+            ready = await asyncio.to_thread(self.files.combined, made, learned)
+            await self.prepare(ready)
+
+    async def clashes(self) -> list[str]:
+        """Ids both in the files and made in Telegram (the one made in Telegram is served)."""
+        assert self.files is not None
+        files = self.files.kb
+        return sorted(m.entry.id for m in await self.r.entries.all() if files.get(m.entry.id))
 
     async def prepare(self, knowledge: Knowledge) -> None:
         """Prepare `knowledge` (in a thread) and put it in service. Embedding more than

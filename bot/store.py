@@ -186,6 +186,48 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX chat_context_by_time ON chat_context (shown_at)",
     ],
+    [
+        # Entries organisers make and edit in Telegram (bot/entries.py), served with the YAML
+        # files. `data`: the entry's fields as the YAML files write them, in JSON.
+        """CREATE TABLE entries (
+            id          TEXT PRIMARY KEY,
+            data        TEXT NOT NULL,
+            state       TEXT NOT NULL CHECK (state IN ('published', 'hidden', 'cancelled')),
+            created_by  INTEGER NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        )""",
+        # Who changed what, when: one row per change, the fields before and after (JSON).
+        """CREATE TABLE entry_changes (
+            id          INTEGER PRIMARY KEY,
+            entry_id    TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            changed_by  INTEGER NOT NULL,
+            changed_at  TEXT NOT NULL,
+            before      TEXT NOT NULL DEFAULT '{}',
+            after       TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX entry_changes_by_entry ON entry_changes (entry_id, id)",
+        # A change (new date, time or place; a cancellation) to tell one sign-up about,
+        # queued in the change's transaction and deleted once Telegram accepts it.
+        """CREATE TABLE entry_notices (
+            id          INTEGER PRIMARY KEY,
+            signup_id   INTEGER NOT NULL REFERENCES signups (id) ON DELETE CASCADE,
+            change_id   INTEGER NOT NULL REFERENCES entry_changes (id),
+            created_at  TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (signup_id, change_id)
+        )""",
+        # A confirmed sign-up's check-in code (an unguessable token, made when first shown)
+        # and whether staff have checked the resident in.
+        """CREATE TABLE checkins (
+            signup_id     INTEGER PRIMARY KEY REFERENCES signups (id) ON DELETE CASCADE,
+            token         TEXT NOT NULL UNIQUE,
+            created_at    TEXT NOT NULL,
+            checked_in_at TEXT,
+            checked_in_by INTEGER
+        )""",
+    ],
 ]
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from kb.calibration import DEFAULT_PATH as DEFAULT_CALIBRATION
 from kb.calibration import load_questions
-from kb.loader import load_kb
+from kb.loader import KBPaths, load_kb
 from kb.matching import Matcher, MatchResult, Thresholds
 from kb.model import Entry, KnowledgeBase
 from kb.semantic import VectorCache, available, shipped_path
@@ -24,7 +24,7 @@ class Knowledge:
     @classmethod
     def load(
         cls,
-        kb_path: str | Path,
+        kb_path: KBPaths,
         lexicon_path: str | Path,
         tz: tzinfo,
         thresholds: Thresholds | None = None,
@@ -51,14 +51,27 @@ class Knowledge:
         return None
 
     def with_learned(self, learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
-        """The same knowledge base with residents' approved phrasings indexed too (the
-        tokenizer is reused: only the index is rebuilt, and only if the phrasings changed:
-        at start-up and on /reload there are usually none, and an index of 10,000 entries
-        takes seconds to build)."""
-        if all(e.learned == learned.get(e.id, ()) for e in self.kb):
+        """The same knowledge base with residents' approved phrasings indexed too (see
+        `combined`)."""
+        return self.combined((), learned)
+
+    def combined(self, made: Sequence[Entry], learned: Mapping[str, tuple[str, ...]]) -> Knowledge:
+        """This knowledge base (the files) with the entries organisers made in Telegram and
+        residents' approved phrasings. An entry made in Telegram replaces a file's entry of
+        the same id: it is the one organisers edit, and `check-kb` names the clash. The
+        tokenizer is reused and only the index is rebuilt, and only if something differs:
+        at start-up there is usually nothing, and an index of 10,000 entries takes seconds."""
+        replaced = {e.id: e for e in made}
+        entries = [replaced.pop(e.id, e) for e in self.kb] + list(replaced.values())
+        entries = [
+            e if e.learned == learned.get(e.id, ()) else replace(e, learned=learned.get(e.id, ()))
+            for e in entries
+        ]
+        if len(entries) == len(self.kb) and all(
+            a is b for a, b in zip(entries, self.kb, strict=True)
+        ):
             return self
-        entries = tuple(replace(e, learned=learned.get(e.id, ())) for e in self.kb)
-        kb = KnowledgeBase(entries, self.kb.path)
+        kb = KnowledgeBase(tuple(entries), self.kb.path, self.kb.paths)
         return Knowledge(kb, Matcher(kb, self.matcher.text, self.matcher.t))
 
     def prepare(
@@ -95,9 +108,9 @@ class Knowledge:
     ) -> VectorCache:
         """The vector cache at `path`, seeded with the vectors shipped with this knowledge
         base and with the calibration questions."""
-        shipped = shipped_path(self.kb.path) if self.kb.path else None
+        shipped = [shipped_path(p) for p in self.kb.paths]
         extra = shipped_path(calibration) if calibration else None
-        return VectorCache(path, shipped, extra)
+        return VectorCache(path, *shipped, extra)
 
     def vectors_pending(self, semantic: bool = True) -> bool:
         """The model could serve this knowledge base but waits for its vectors (over the

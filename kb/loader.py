@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -37,6 +37,7 @@ OPTIONAL = (
     "price",
     "audience",
     "online",
+    "closed",
 )
 ALLOWED = frozenset(REQUIRED + OPTIONAL)
 _CHUNK = 1 << 20  # bytes decoded at a time
@@ -95,21 +96,29 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def kb_files(path: str | Path) -> list[Path]:
+KBPaths = str | Path | Sequence[str | Path]
+
+
+def kb_files(path: KBPaths) -> list[Path]:
+    """The YAML files at `path`: a file, a folder's *.yaml files, or several of either."""
+    if not isinstance(path, str | Path):
+        return [f for p in path for f in kb_files(p)]
     p = Path(path)
     if p.is_dir():
         return sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
     return [p]
 
 
-def load_kb(path: str | Path, tz: tzinfo | None = None) -> KnowledgeBase:
-    """Load every YAML file at `path` (a file or a folder); raise KBError listing all problems."""
+def load_kb(path: KBPaths, tz: tzinfo | None = None) -> KnowledgeBase:
+    """Load every YAML file at `path` (a file, a folder, or several: the real knowledge base
+    and, for `chat`, the examples); raise KBError listing all problems."""
     tz = tz or ZoneInfo("Asia/Bangkok")
-    files = kb_files(path)
+    paths = (path,) if isinstance(path, str | Path) else tuple(path)
+    files = kb_files(paths)
     problems: list[Problem] = []
     entries: list[Entry] = []
     if not files or not all(f.exists() for f in files):
-        missing = [str(f) for f in files if not f.exists()] or [str(path)]
+        missing = [str(f) for f in files if not f.exists()] or [str(p) for p in paths]
         raise KBError([Problem(m, 0, None, "no knowledge-base file found here") for m in missing])
     seen: dict[str, str] = {}
     for f in files:
@@ -129,8 +138,8 @@ def load_kb(path: str | Path, tz: tzinfo | None = None) -> KnowledgeBase:
     if problems:
         raise KBError(problems)
     if not entries:
-        raise KBError([Problem(str(path), 0, None, "the knowledge base has no entries")])
-    return KnowledgeBase(tuple(entries), str(path))
+        raise KBError([Problem(str(paths[0]), 0, None, "the knowledge base has no entries")])
+    return KnowledgeBase(tuple(entries), str(paths[0]), tuple(str(p) for p in paths))
 
 
 def _load_file(f: Path, tz: tzinfo, problems: list[Problem]) -> list[Entry]:
@@ -282,6 +291,58 @@ def _entry(
             raw[k] = None
         lines[k] = _line(key)
 
+    return _validate(raw, lines, name, line, tz, problems)
+
+
+def entry_from_fields(fields: Mapping[str, Any], source: str, tz: tzinfo) -> Entry:
+    """An entry from its fields as the YAML files write them (dates as ISO 8601 text), with
+    the files' rules: entries made in Telegram pass the same checks as `check-kb`. Raises
+    KBError naming `source` and the entry."""
+    problems: list[Problem] = []
+    entry = _validate(dict(fields), {}, source, 0, tz, problems)
+    if entry is None:
+        raise KBError(problems)
+    return entry
+
+
+def entry_fields(entry: Entry) -> dict[str, Any]:
+    """The fields the YAML files would write for `entry` (the inverse of
+    `entry_from_fields`): defaults left out, dates as ISO 8601 text."""
+    out: dict[str, Any] = {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "title": entry.title,
+        "questions": list(entry.questions),
+        "answer": entry.answer,
+    }
+    optional: dict[str, Any] = {
+        "keywords": list(entry.keywords),
+        "starts": entry.starts.isoformat() if entry.starts else None,
+        "ends": entry.ends.isoformat() if entry.ends else None,
+        "location": entry.location,
+        "signup": entry.signup,
+        "capacity": entry.capacity,
+        "max_people": entry.max_people if entry.max_people != 1 else None,
+        "contact": entry.contact,
+        "url": entry.url,
+        "cost": entry.cost.value if entry.cost else None,
+        "price": entry.price,
+        "audience": list(entry.audience),
+        "online": entry.online,
+        "closed": entry.closed,
+    }
+    out.update({k: v for k, v in optional.items() if v not in (None, False, [])})
+    return out
+
+
+def _validate(
+    raw: dict[str, Any],
+    lines: dict[str, int],
+    name: str,
+    line: int,
+    tz: tzinfo,
+    problems: list[Problem],
+) -> Entry | None:
     entry_id = raw.get("id") if isinstance(raw.get("id"), str) else None
     before = len(problems)
 
@@ -395,6 +456,12 @@ def _entry(
     if not isinstance(online, bool):
         fail("online", "'online' must be true or false")
         online = False
+    closed = raw.get("closed", False)
+    if not isinstance(closed, bool):
+        fail("closed", "'closed' must be true or false")
+        closed = False
+    elif closed and not signup:
+        fail("closed", "'closed' needs 'signup: true'")
 
     if len(problems) > before or entry_id is None or title is None or answer is None:
         return None
@@ -417,5 +484,6 @@ def _entry(
         price=price,
         audience=tuple(dict.fromkeys(audience)),
         online=online,
+        closed=closed,
         source=f"{name}:{line}",
     )

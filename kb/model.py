@@ -58,13 +58,14 @@ class Entry:
     price: str | None = None  # what it costs, as organisers write it ("50 บาท")
     audience: tuple[str, ...] = ()  # words of AUDIENCES
     online: bool = False
+    closed: bool = False  # sign-up is on but organisers closed it (no more sign-ups)
     source: str = ""  # "file:line", for messages to organisers
     # Phrasings organisers approved from residents' own questions (stored in SQLite).
     learned: tuple[str, ...] = field(default=(), compare=False)
 
     def accepts_signups(self, now: datetime) -> bool:
-        """Residents can sign up: sign-up is on and the entry has not started yet."""
-        return self.signup and (self.starts is None or self.starts > now)
+        """Residents can sign up: sign-up is on, not closed, and the entry has not started."""
+        return self.signup and not self.closed and (self.starts is None or self.starts > now)
 
     def is_upcoming(self, now: datetime) -> bool:
         """Dated and not yet over (an event in progress still counts)."""
@@ -76,9 +77,12 @@ class Entry:
 @dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
-    path: str = ""
+    path: str = ""  # the first of `paths`
+    paths: tuple[str, ...] = ()  # every file or folder it was loaded from
 
     def __post_init__(self) -> None:
+        if not self.paths and self.path:
+            object.__setattr__(self, "paths", (self.path,))
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
 
     def __len__(self) -> int:
