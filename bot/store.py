@@ -218,6 +218,8 @@ MIGRATIONS: list[list[str]] = [
             attempts    INTEGER NOT NULL DEFAULT 0,
             UNIQUE (signup_id, change_id)
         )""",
+        # An announcement of an entry carries its sign-up button (bot/broadcasts.py).
+        "ALTER TABLE broadcasts ADD COLUMN entry_id TEXT",
         # A confirmed sign-up's check-in code (an unguessable token, made when first shown)
         # and whether staff have checked the resident in.
         """CREATE TABLE checkins (
