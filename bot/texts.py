@@ -684,10 +684,7 @@ RELOAD_OK = "✅ โหลดฐานความรู้ใหม่แล้
 
 def reload_clashes(ids: list[str]) -> str:
     shown = ", ".join(esc(i) for i in ids[:10])
-    return (
-        f"\n⚠️ รหัสซ้ำกับเรื่องที่สร้างในแชต {len(ids)} รายการ ({shown}):"
-        " ใช้ฉบับที่สร้างในแชต ลบออกจากไฟล์หนึ่งที่"
-    )
+    return f"\n⚠️ รหัสซ้ำกับเรื่องที่สร้างในแชต {len(ids)} รายการ ({shown}): ใช้ฉบับที่สร้างในแชต ลบออกจากไฟล์หนึ่งที่"
 
 
 def reload_failed(problems: list[str]) -> str:
@@ -703,7 +700,7 @@ BTN_OPEN_PRIVATE = "💬 ไปที่แชตส่วนตัวกับ�
 OLD_BUTTON_ALERT = "ปุ่มนี้ใช้ไม่ได้แล้วค่ะ ไม่มีอะไรเปลี่ยนแปลง"
 
 
-def privacy_notice(question_days: int, flow_minutes: int) -> str:
+def privacy_notice(question_days: int, flow_minutes: int, context_minutes: int) -> str:
     """What the bot keeps and for how long (/privacy; the consent message points here)."""
     return (
         "🔒 <b>ข้อมูลของคุณที่บอทเก็บ</b> (พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล)\n"
@@ -713,6 +710,8 @@ def privacy_notice(question_days: int, flow_minutes: int) -> str:
         "• คำถามที่เจ้าหน้าที่นำไปสอนบอท: ลบด้วยเมื่อคุณใช้ /forgetme\n"
         "• คำถามที่คุณส่งถึงเจ้าหน้าที่: เก็บไว้ให้เจ้าหน้าที่ตอบ ลบพร้อมคำถามอื่น ๆ\n"
         f"• ชื่อหรือเบอร์ที่พิมพ์ค้างไว้ระหว่างสมัคร: ลบเมื่อไม่ได้ทำต่อ {flow_minutes} นาที\n"
+        f'• เรื่องที่เพิ่งดู (เพื่อตอบ "จัดที่ไหน" ต่อได้): จำไว้ {context_minutes} นาที\n'
+        "• เวลาที่เช็กอินหน้างาน: เก็บกับการสมัคร ลบด้วย /forgetme\n"
         "• ข้อมูลส่วนตัวคุยกันในแชตส่วนตัวเท่านั้น บอทไม่โพสต์ในกลุ่ม"
     )
 

@@ -168,12 +168,16 @@ async def account_forget_button(update: Update, context: Context, tap: Tap[Forge
     await notify_promotions(context, gone.promoted)
 
 
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
+
+
 async def account_privacy_command(update: Update, context: Context) -> None:
     """/privacy: what the bot keeps about residents and for how long."""
     days = context.services.settings.question_retention_days
     await show(
         update,
-        [texts.privacy_notice(days, int(FLOW_TTL.total_seconds() // 60))],
+        [texts.privacy_notice(days, _minutes(FLOW_TTL), _minutes(CONTEXT_TTL))],
         InlineKeyboardMarkup([menu_row()]),
     )
 
