@@ -153,6 +153,8 @@ for _kind, _words, _value in (
     ("noon", ("เที่ยง", "เที่ยงวัน"), 0),
     ("midnight", ("เที่ยงคืน", "midnight"), 0),
     ("half", ("ครึ่ง",), 0),
+    ("ampm", ("am", "a.m."), 0),
+    ("ampm", ("pm", "p.m."), 1),
     ("minute", ("นาที",), 0),
     ("to", ("ถึง", "จนถึง", "ไปจนถึง", "จน", "to", "until"), 0),
     ("era", ("พ.ศ.", "พศ"), 0),
@@ -363,6 +365,9 @@ class _Reader:
             return self.day_month_at(i + 1) or self.day_of_month_at(i + 1)
         if k in ("day_word", "weekday", "sun_or_week", "week"):
             return self.weekday_at(i)
+        if k in ("this", "next") and self.toks[i].text.isascii():
+            if self.kind(i + 1) in ("weekday", "sun_or_week"):  # next friday
+                return self.weekday(self.toks[i + 1].value, self.toks[i].value), i + 2
         if k == "num" and len(self.toks[i].text) == 4:
             return self.iso_at(i)
         return self.day_month_at(i) or self.numeric_at(i)
@@ -399,7 +404,7 @@ class _Reader:
             or self.kind(j + 1) in ("hour_mark", "mong", "thum", "half", "minute")
             or hour_range
         )
-        if clock_next and not explicit:
+        if clock_next and not explicit and self.toks[j].value <= 24:
             return None, i
         return self.year(j, era), j + 1
 
@@ -597,6 +602,7 @@ class _Reader:
                     j += 1
                 if period in (1, 2) and hour < 12:
                     hour += 12
+                hour, j = self.am_pm(hour, j)
                 return _Clock(hour, minute), j
             if nk == "mong":
                 j += 1
@@ -620,6 +626,8 @@ class _Reader:
                 hour, j = 18 + n, j + 1
             elif nk == "hour_mark":
                 hour, j, spoken = n, j + 1, False
+            elif nk == "ampm":
+                (hour, j), spoken = self.am_pm(n, j), False
             elif period == 1:
                 hour = n + 12 if n < 12 else n  # บ่ายสอง, บ่าย 3
             elif after_time_word or (
@@ -646,6 +654,14 @@ class _Reader:
         if self.kind(j) == "hour_mark":
             j += 1
         return _Clock(hour, minute, assumed), j
+
+    def am_pm(self, hour: int, j: int) -> tuple[int, int]:
+        """1pm, 9.30 am: the English twelve-hour clock."""
+        if self.kind(j) != "ampm" or not 1 <= hour <= 12:
+            return hour, j
+        if self.toks[j].value == 1:
+            return (hour % 12) + 12, j + 1
+        return hour % 12, j + 1
 
 
 # ----------------------------------------------------------------------------- the reader
