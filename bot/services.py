@@ -37,6 +37,7 @@ from bot.store import Store
 from bot.subscriptions import Subscriptions
 from kb.knowledge import Knowledge
 from kb.loader import KBError
+from kb.smalltalk import SmallTalk, SmallTalkError, load_smalltalk
 from kb.thai import LexiconError
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Services:
     # phrasings are added to it (`rebuild`); one rebuild at a time, so none is overwritten
     # by an older one that finished later.
     files: Knowledge | None = None
+    smalltalk: SmallTalk | None = None  # data/smalltalk.yaml, read at start and on /reload
     rebuilding: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -126,11 +128,14 @@ class Services:
         return self.r.signups
 
     async def reload(self) -> None:
-        """Load the knowledge base again (in a thread: building the tokenizer takes a while);
-        raises KBError or LexiconError and keeps the current one if the files are invalid."""
+        """Load the knowledge base and the small talk again (in a thread: building the
+        tokenizer takes a while); raises KBError, LexiconError or SmallTalkError and keeps
+        the current ones if a file is invalid."""
         s = self.settings
         fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
+        talk = await asyncio.to_thread(load_smalltalk, s.smalltalk_path)
         await self.rebuild(fresh)
+        self.smalltalk = talk
 
     async def reload_report(self) -> str:
         """Reload BOT_KB_PATH (/reload, SIGHUP); on any error keep the knowledge base in
@@ -142,6 +147,8 @@ class Services:
             return texts.reload_failed([str(p) for p in exc.problems])
         except LexiconError as exc:
             return texts.reload_failed([str(exc)])
+        except SmallTalkError as exc:
+            return texts.reload_failed([str(p) for p in exc.problems])
         log.info("knowledge base reloaded: %d entries", len(self.knowledge.kb))
         report = texts.RELOAD_OK.format(count=len(self.knowledge.kb))
         clashes = await self.clashes()

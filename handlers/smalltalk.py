@@ -13,28 +13,29 @@ from telegram.ext import Application, MessageHandler, filters
 from bot import texts
 from bot.services import Services
 from handlers.common import Context, menu_keyboard
-from kb.smalltalk import SmallTalk, load_smalltalk
+from kb.smalltalk import load_smalltalk
 
-_KEY = "smalltalk"  # where the application keeps the file's patterns (bot_data)
 _TURNS = "smalltalk_turns"  # per chat: how many replies of each intent it has had
 
 
 class SmallTalkFilter(filters.MessageFilter):
-    """Text that is small talk and nothing else."""
+    """Text that is small talk and nothing else (by the file in service: /reload reads it
+    again)."""
 
-    def __init__(self, talk: SmallTalk) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__(name="SmallTalk")
-        self.talk = talk
+        self.services = services
 
     def filter(self, message: Message) -> bool:
-        return bool(message.text) and self.talk.read(message.text or "") is not None
+        talk = self.services.smalltalk
+        return bool(message.text) and talk is not None and talk.read(message.text or "") is not None
 
 
 async def smalltalk_message(update: Update, context: Context) -> None:
     """A message that is only small talk: a reply in kind, and the menu."""
     message = update.effective_message
-    talk = context.application.bot_data.get(_KEY)
-    if message is None or not message.text or not isinstance(talk, SmallTalk):
+    talk = context.services.smalltalk
+    if message is None or not message.text or talk is None:
         return
     reading = talk.read(message.text)
     if reading is None:
@@ -49,10 +50,10 @@ async def smalltalk_message(update: Update, context: Context) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Read at start: an invalid file stops the bot with its problems (file, line, intent),
-    # as an invalid knowledge base does.
-    talk = load_smalltalk(Services.of(app).settings.smalltalk_path)
-    app.bot_data[_KEY] = talk
+    # as an invalid knowledge base does; /reload reads it again (Services.reload).
+    services = Services.of(app)
+    services.smalltalk = load_smalltalk(services.settings.smalltalk_path)
     # New messages in the private chat only, like questions (an edit was answered when sent).
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    chat = private & filters.TEXT & ~filters.COMMAND & SmallTalkFilter(talk)
+    chat = private & filters.TEXT & ~filters.COMMAND & SmallTalkFilter(services)
     app.add_handler(MessageHandler(chat, smalltalk_message))

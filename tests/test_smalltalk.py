@@ -15,7 +15,7 @@ from bot.store import Store
 from kb.knowledge import Knowledge
 from kb.loader import load_kb
 from kb.smalltalk import SmallTalk, SmallTalkError, load_smalltalk
-from tests.conftest import ADMIN_ID, ROOT, BotEnv
+from tests.conftest import ADMIN_ID, ROOT, BotEnv, start_bot
 
 RESIDENT = 5101
 SHIPPED = ROOT / "data" / "smalltalk.yaml"
@@ -273,3 +273,21 @@ async def test_thanks_after_an_answer_is_small_talk_not_a_follow_up(
         reply = await bot_env.say(RESIDENT, text)
         assert reply.text == talk.intent(intent).replies[0], text
     assert await _questions(bot_env) == ["ปลูกผักที่ตลาดจอมพลสมัครยังไง"]
+
+
+async def test_reload_reads_the_small_talk_file_again(tmp_path: Path, signup_kb: Knowledge) -> None:
+    path = tmp_path / "smalltalk.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    kb_path = Path(signup_kb.kb.path)
+    async with start_bot(tmp_path, signup_kb, smalltalk_path=path, kb_path=kb_path) as env:
+        env.server.user(RESIDENT)
+        assert (await env.say(RESIDENT, "555")).text != "ฮ่า ๆ ค่ะ"  # not small talk yet
+        path.write_text(GOOD + "  - id: laugh\n    patterns: ['555']\n    replies: [ฮ่า ๆ ค่ะ]\n")
+        done = (await env.send(ADMIN_ID, "/reload"))[-1]
+        assert done.text.startswith("✅")
+        assert (await env.say(RESIDENT, "5555")).text == "ฮ่า ๆ ค่ะ"
+        # A broken file is refused with its file and line; the one in service stays.
+        path.write_text(GOOD + "  - id: laugh\n    replies: [ฮ่า]\n", encoding="utf-8")
+        refused = (await env.send(ADMIN_ID, "/reload"))[-1]
+        assert str(path) in refused.text and "✅" not in refused.text
+        assert (await env.say(RESIDENT, "555")).text == "ฮ่า ๆ ค่ะ"
