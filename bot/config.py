@@ -24,6 +24,21 @@ class ConfigError(ValueError):
     """A setting is missing or invalid; the message is one line an operator can act on."""
 
 
+def _user_ids(name: str, text: str | None) -> set[int]:
+    """Telegram user ids separated by commas (or semicolons)."""
+    ids: set[int] = set()
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(
+                f"{name} must be Telegram user ids separated by commas (bad: {part!r})"
+            )
+        ids.add(int(part))
+    return ids
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)  # never printed or logged
@@ -32,6 +47,8 @@ class Settings:
     lexicon_path: Path = ROOT / "data" / "lexicon.yaml"
     db_path: Path = ROOT / "data" / "bot.sqlite3"
     admin_ids: frozenset[int] = frozenset()
+    # Door staff who may check residents in (codes, /checkin) and do nothing else.
+    checkin_ids: frozenset[int] = frozenset()
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Bangkok"))
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -76,6 +93,10 @@ class Settings:
         phone = display_phone(self.contact_phone) if self.contact_phone else None
         return self.contact, phone, self.contact_line, self.contact_place
 
+    def can_check_in(self, user_id: int) -> bool:
+        """Organisers and door staff (BOT_CHECKIN_IDS) check residents in."""
+        return user_id in self.admin_ids or user_id in self.checkin_ids
+
     def require_token(self) -> str:
         if not self.token:
             raise ConfigError(
@@ -97,16 +118,8 @@ class Settings:
         api = get("BOT_API_BASE_URL") or DEFAULT_API
         if not api.startswith(("http://", "https://")):
             raise ConfigError(f"BOT_API_BASE_URL must start with http:// or https:// (got {api!r})")
-        admins: set[int] = set()
-        for part in (get("BOT_ADMIN_IDS") or "").replace(";", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if not part.lstrip("-").isdigit():
-                raise ConfigError(
-                    f"BOT_ADMIN_IDS must be Telegram user ids separated by commas (bad: {part!r})"
-                )
-            admins.add(int(part))
+        admins = _user_ids("BOT_ADMIN_IDS", get("BOT_ADMIN_IDS"))
+        checkin = _user_ids("BOT_CHECKIN_IDS", get("BOT_CHECKIN_IDS"))
         tz_name = get("BOT_TZ") or "Asia/Bangkok"
         try:
             tz = ZoneInfo(tz_name)
@@ -183,6 +196,7 @@ class Settings:
             lexicon_path=Path(get("BOT_LEXICON_PATH") or defaults.lexicon_path),
             db_path=Path(get("BOT_DB_PATH") or defaults.db_path),
             admin_ids=frozenset(admins),
+            checkin_ids=frozenset(checkin),
             tz=tz,
             webhook_url=webhook,
             webhook_secret=secret,

@@ -15,9 +15,11 @@ import aiosqlite
 
 from bot.broadcasts import Broadcasts
 from bot.chat_context import ChatContexts
+from bot.checkins import Checkins
 from bot.flows import Flows
 from bot.handoffs import Handoffs
 from bot.learned import Learned
+from bot.notices import EntryNotices
 from bot.people import People
 from bot.questions import Questions
 from bot.reminders import Reminders
@@ -30,7 +32,9 @@ from bot.subscriptions import Subscriptions
 # the resident's questions, and handoffs found through them, so both before the questions.
 _DECLARED = (
     Reminders.ERASE,
+    Checkins.ERASE,
     Outbox.ERASE,
+    EntryNotices.ERASE,
     Learned.ERASE,
     Subscriptions.ERASE,
     Broadcasts.ERASE,
@@ -49,6 +53,10 @@ if len(ERASURE) != len(_DECLARED):  # two repositories claiming one table would 
 NOT_RESIDENTS: dict[str, tuple[str, ...]] = {
     "broadcasts": ("created_by", "progress_chat", "body", "file_id"),
     "learned": ("added_by",),
+    # Entries organisers made in Telegram, and the record of who changed what.
+    "entries": ("created_by", "data"),
+    "entry_changes": ("changed_by", "before", "after"),
+    "checkins": ("checked_in_by",),  # the staff member who checked them in
 }
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from datetime import datetime, tzinfo
+from urllib.parse import quote as url_quote
 
 # The command menu, from one source: (command, Thai description shown by Telegram).
 COMMANDS: list[tuple[str, str]] = [
@@ -123,6 +125,62 @@ WHERE = "📍 "
 CONTACT = "☎️ ติดต่อ: "
 LINK = "🔗 "
 PAST = "(งานนี้จัดไปแล้ว)"
+BTN_READ_MORE = "📖 อ่านต่อ"
+READ_MORE_MARK = "…"
+MAP = "แผนที่"
+# /programmes grouped by what a resident wants (the knowledge base's `topic`).
+PROGRAMME_GROUPS = {
+    "income": "💰 <b>รายได้และงาน</b>",
+    "help": "🤝 <b>ความช่วยเหลือและทุน</b>",
+    "learning": "📚 <b>การเรียนรู้และงานวิจัย</b>",
+    "": "📌 <b>เรื่องอื่น ๆ</b>",
+}
+GROUP_MORE = " (ต่อ)"
+# Telegram on a 360-pixel-wide phone fits about this many Thai letters a line (vowels and tone
+# marks above or below a letter take no width of their own).
+PHONE_LINE_CELLS = 32
+DAYS_SHORT = ["จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.", "อา."]
+
+
+def cells(text: str) -> int:
+    """How wide a text is on screen, in letters: Thai marks above and below take none, an
+    emoji takes two."""
+    width = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Cf"):
+            continue
+        width += 2 if ord(ch) >= 0x1F000 or unicodedata.category(ch) == "So" else 1
+    return width
+
+
+def phone_lines(text: str) -> int:
+    """The lines a plain text takes on a 360-pixel-wide phone."""
+    return sum(max(1, -(-cells(line) // PHONE_LINE_CELLS)) for line in text.split("\n"))
+
+
+def when_short(starts: datetime, ends: datetime | None, tz: tzinfo) -> str:
+    """ส. 12 ธ.ค. 2569 · 13.00–16.30 น.: one line on a small phone, Buddhist Era."""
+    s = starts.astimezone(tz)
+    day = f"{DAYS_SHORT[s.weekday()]} {s.day} {MONTHS_SHORT[s.month - 1]} {s.year + 543}"
+    if ends is None:
+        return f"{day} · {thai_time(s)}"
+    e = ends.astimezone(tz)
+    if e.date() == s.date():
+        return f"{day} · {s.hour:02d}.{s.minute:02d}–{thai_time(e)}"
+    to = f"{DAYS_SHORT[e.weekday()]} {e.day} {MONTHS_SHORT[e.month - 1]} {e.year + 543}"
+    return f"{day} {thai_time(s)} – {to} {thai_time(e)}"
+
+
+def map_url(location: str) -> str:
+    """A Google Maps search for the place, as Google documents it (api=1, query)."""
+    return "https://www.google.com/maps/search/?api=1&query=" + url_quote(location, safe="")
+
+
+def place(location: str) -> str:
+    """📍 the place, with a link that opens it on a map."""
+    url = html.escape(map_url(location), quote=True)
+    return f'{WHERE}{esc(location)} · <a href="{url}">{MAP}</a>'
+
 
 # --- "what's on": a list request answered with the list --------------------------------------
 LISTING_FILTERS = {"free": "ฟรี", "open": "ยังรับสมัคร", "online": "ออนไลน์"}
@@ -578,6 +636,8 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("inbox", "คำถามที่ผู้ใช้ส่งถึงเจ้าหน้าที่ รอตอบ"),
     ("reload", "โหลดฐานความรู้ใหม่"),
     ("checkin", "เช็กอินผู้สมัครที่หน้างาน"),
+    ("newevent", "สร้างกิจกรรมใหม่ในเทเลแกรม"),
+    ("myevents", "กิจกรรมที่สร้างไว้ แก้ ปิดรับ ซ่อน ยกเลิก"),
 ]
 
 BROADCAST_AUDIENCE = "📣 <b>ส่งประกาศ</b>\nเลือกผู้รับค่ะ"
@@ -904,6 +964,175 @@ CHECKIN_COMMANDS: list[tuple[str, str]] = [("checkin", "เช็กอินผ
 
 
 # --- events made and edited in Telegram (issue 16) --------------------------------------------
+# Organisers only; their commands: /newevent, /myevents (in ADMIN_COMMANDS).
+EVENT_KIND_NAMES = {"event": "งาน/เสวนา", "programme": "โครงการ", "activity": "กิจกรรม"}
+NEW_EVENT_KIND = "🆕 <b>สร้างกิจกรรมใหม่</b> (/cancel เพื่อเลิก)\nเป็นแบบไหนคะ"
+NEW_EVENT_TITLE = "ชื่องานคะ (ไม่เกิน {limit} ตัวอักษร) เช่น อบรมทำขนมไทย รุ่นที่ 2"
+NEW_EVENT_WHEN = (
+    "วันและเวลาคะ พิมพ์แบบที่พูดกันได้เลย เช่น\n12 ธ.ค. 70 13.00-16.30\nเสาร์หน้า บ่ายโมง\n23/1/2570 9.30"
+)
+NEW_EVENT_PLACE = "จัดที่ไหนคะ (ชื่อสถานที่ บรรทัดเดียว ไม่เกิน {limit} ตัวอักษร)"
+NEW_EVENT_SIGNUP = "รับสมัครไหมคะ"
+NEW_EVENT_CAPACITY = "รับได้กี่ที่คะ พิมพ์ตัวเลข 1–{limit}"
+NEW_EVENT_PEOPLE = "สมัครหนึ่งครั้งพาคนมาได้กี่คน (รวมผู้สมัคร) คะ"
+NEW_EVENT_ANSWER = (
+    "ข้อความที่ประชาชนจะอ่านเมื่อถามถึงงานนี้คะ (รายละเอียด สิ่งที่ต้องเตรียม ฯลฯ "
+    "ไม่ต้องใส่วัน เวลา สถานที่ซ้ำ บอทแสดงให้เอง)"
+)
+NEW_EVENT_CONTACT = "ติดต่อใครคะ พิมพ์ชื่อและเบอร์ หรือเลือกด้านล่าง"
+NEW_EVENT_PREVIEW = "👀 <b>ตัวอย่าง</b> ประชาชนจะเห็นรายละเอียดแบบนี้ค่ะ"
+NEW_EVENT_REDO = "จะแก้ส่วนไหนคะ"
+NEW_EVENT_DROPPED = "ยกเลิกการสร้างกิจกรรมแล้วค่ะ ไม่ได้บันทึกอะไร"
+NEW_EVENT_EXPIRED = "การสร้างหรือแก้กิจกรรมนี้หมดเวลาหรือเสร็จไปแล้วค่ะ เริ่มใหม่ได้ที่ /newevent หรือ /myevents"
+EVENT_TEXT_ONLY = "พิมพ์เป็นข้อความค่ะ (หรือ /cancel เพื่อเลิก)"
+EVENT_EMPTY = "ยังว่างอยู่ค่ะ พิมพ์อีกครั้งนะคะ"
+EVENT_CAPACITY_BAD = "จำนวนที่นั่งต้องเป็นตัวเลข 1–{limit} ค่ะ เช่น 50"
+EVENT_PAST = "วันเวลานี้ผ่านไปแล้วค่ะ ใส่วันที่ยังไม่ถึง"
+EVENT_NO_DATE_FOR_EVENT = "งานต้องมีวันและเวลาค่ะ"
+
+BTN_EVENT_DATE_OK = "✅ ถูกต้อง"
+BTN_EVENT_DATE_AGAIN = "✏️ พิมพ์ใหม่"
+BTN_EVENT_NO_DATE = "ไม่มีวันที่ (รับสมัครตลอด)"
+BTN_EVENT_NO_PLACE = "ไม่ระบุสถานที่ / ออนไลน์"
+BTN_EVENT_NO_SIGNUP = "ไม่รับสมัคร (แค่แจ้งข่าว)"
+BTN_EVENT_OPEN = "รับสมัคร ไม่จำกัดจำนวน"
+BTN_EVENT_CAPACITY = "รับสมัคร จำกัดจำนวน…"
+BTN_EVENT_USE_QUESTIONS = "✅ ใช้ตามนี้"
+BTN_EVENT_NO_CONTACT = "ไม่ใส่"
+BTN_EVENT_PUBLISH = "✅ เผยแพร่"
+BTN_EVENT_REDO = "✏️ แก้ไข"
+BTN_EVENT_DROP = "ยกเลิก"
+BTN_EVENT_VIEW = "👀 ดูตามที่ประชาชนเห็น"
+BTN_EVENT_PANEL = "⚙️ จัดการ"
+BTN_EVENT_ANNOUNCE = "📣 ประกาศให้ผู้รับข่าว"
+BTN_MY_EVENTS = "◀️ กิจกรรมของฉัน"
+REDO_NAMES = {
+    "kind": "ประเภท", "title": "ชื่องาน", "when": "วันเวลา", "place": "สถานที่",
+    "signup": "การรับสมัคร", "answer": "ข้อความรายละเอียด", "questions": "คำถามที่คาดว่าจะถาม",
+    "contact": "ผู้ติดต่อ",
+}  # fmt: skip
+
+
+def event_when_check(when: str, assumed: list[str]) -> str:
+    """The date read back in full; what the reader filled in is said too."""
+    guess = f"\n(บอทเดาว่า: {esc(', '.join(assumed))})" if assumed else ""
+    return f"📅 <b>{esc(when)}</b>{guess}\nถูกต้องไหมคะ"
+
+
+def event_title_too_long(limit: int, length: int) -> str:
+    return f"ชื่องานยาวเกินไปค่ะ ({length} ตัวอักษร) ไม่เกิน {limit} ตัวอักษร"
+
+
+def event_too_long(limit: int) -> str:
+    return f"ยาวเกินไปค่ะ ไม่เกิน {limit} ตัวอักษร"
+
+
+def event_date_error(message: str) -> str:
+    """kb.thaidate's Thai message (it quotes what was typed)."""
+    return f"❌ {esc(message)}"
+
+
+def event_questions(suggested: list[str], limit: int) -> str:
+    lines = "\n".join(f"• {esc(q)}" for q in suggested)
+    return (
+        "ประชาชนอาจถามถึงงานนี้ว่าอะไรบ้างคะ บอทจะตอบเมื่อมีคนพิมพ์คล้าย ๆ แบบนี้\n"
+        f"{lines}\n"
+        f"กด “ใช้ตามนี้” หรือพิมพ์เอง บรรทัดละหนึ่งแบบ (ไม่เกิน {limit} แบบ)"
+    )
+
+
+def event_bot_contact(contact: str) -> str:
+    return f"ใช้ของบอท: {contact}"
+
+
+def event_published(title: str) -> str:
+    return f"✅ <b>เผยแพร่แล้ว</b>: {esc(title)}\nประชาชนถามถึงงานนี้ได้ทันที และเห็นในรายการกิจกรรม"
+
+
+# /myevents and an entry's panel.
+EVENT_STATE_NAMES = {"published": "🟢 เผยแพร่", "hidden": "⚪ ซ่อน", "cancelled": "⛔ ยกเลิก"}
+MY_EVENTS_TITLE = "🗂 <b>กิจกรรมที่สร้างในเทเลแกรม</b>"
+MY_EVENTS_EMPTY = "ยังไม่มีกิจกรรมที่สร้างในเทเลแกรมค่ะ สร้างได้ที่ /newevent"
+MY_EVENTS_FILES = "กิจกรรมจากไฟล์ data/kb ไม่อยู่ในรายการนี้ แก้ในไฟล์ data/kb ค่ะ"
+EVENT_FROM_FILES = "กิจกรรมนี้มาจากไฟล์ แก้ที่นี่ไม่ได้ค่ะ แก้ในไฟล์ data/kb แล้ว /reload"
+EVENT_UNKNOWN = "ไม่พบกิจกรรมนี้ค่ะ ดูรายการได้ที่ /myevents"
+EVENT_CANCELLED_ALREADY = "กิจกรรมนี้ยกเลิกแล้ว แก้ไขไม่ได้ค่ะ"
+SIGNUPS_CLOSED_MARK = "🔒 ปิดรับสมัคร"
+
+
+def seats_line(taken: int, capacity: int | None, waiting: int) -> str:
+    cap = f"{taken}/{capacity}" if capacity is not None else f"{taken} (ไม่จำกัด)"
+    wait = f" · สำรอง {waiting}" if waiting else ""
+    return f"👥 ที่นั่ง {cap}{wait}"
+
+
+BTN_EDIT_FIELDS = {
+    "when": "📅 วันเวลา", "place": "📍 สถานที่", "capacity": "👥 จำนวนที่นั่ง",
+    "title": "🏷 ชื่องาน", "answer": "📝 ข้อความ",
+}  # fmt: skip
+BTN_EVENT_ACTS = {
+    "close": "🔒 ปิดรับสมัคร", "open": "🔓 เปิดรับสมัคร", "hide": "🙈 ซ่อน",
+    "show": "👁 แสดง", "cancel": "⛔ ยกเลิกงาน",
+}  # fmt: skip
+BTN_EVENT_HISTORY = "🕘 ประวัติการแก้ไข"
+BTN_EVENT_CANCEL_YES = "⛔ ยืนยันยกเลิกงาน"
+BTN_EVENT_CANCEL_NO = "ไม่ยกเลิก"
+EDIT_ASK = {
+    "when": NEW_EVENT_WHEN,
+    "place": "สถานที่ใหม่คะ (บรรทัดเดียว)",
+    "capacity": "จำนวนที่นั่งใหม่คะ พิมพ์ตัวเลข",
+    "title": "ชื่องานใหม่คะ",
+    "answer": "ข้อความรายละเอียดใหม่คะ",
+}  # fmt: skip
+FIELD_NAMES = {
+    "starts": "วันเวลาเริ่ม", "ends": "เวลาเลิก", "location": "สถานที่", "capacity": "จำนวนที่นั่ง",
+    "title": "ชื่องาน", "answer": "ข้อความ", "closed": "ปิดรับสมัคร", "signup": "การรับสมัคร",
+    "questions": "คำถาม", "state": "สถานะ", "contact": "ผู้ติดต่อ", "max_people": "คนต่อการสมัคร",
+    "kind": "ประเภท",
+}  # fmt: skip
+ACTION_NAMES = {
+    "create": "สร้าง", "edit": "แก้", "close": "ปิดรับสมัคร", "open": "เปิดรับสมัคร",
+    "hide": "ซ่อน", "show": "แสดง", "cancel": "ยกเลิกงาน",
+}  # fmt: skip
+
+
+def event_cancel_ask(title: str, people: int) -> str:
+    return (
+        f"⛔ ยกเลิก “{esc(title)}” ใช่ไหมคะ\n"
+        f"ผู้สมัคร {people} คนจะได้รับแจ้ง และงานจะไม่แสดงให้ประชาชนเห็นอีก (ย้อนกลับไม่ได้)"
+    )
+
+
+def event_changed(what: list[str], notified: int) -> str:
+    """What changed and how many people signed up will be told."""
+    told = f"\nผู้สมัคร {notified} คนจะได้รับแจ้ง" if notified else ""
+    return f"✅ บันทึกแล้ว: {esc(', '.join(what))}{told}"
+
+
+EVENT_NOTHING_CHANGED = "ไม่มีอะไรเปลี่ยนค่ะ ค่าเดิมอยู่แล้ว"
+
+
+def event_promoted(count: int) -> str:
+    return f"🎉 ผู้ในรายชื่อสำรอง {count} คนได้ที่นั่งแล้ว บอทแจ้งพวกเขาแล้วค่ะ"
+
+
+def event_capacity_below(seats: int) -> str:
+    return f"❌ ลดที่นั่งต่ำกว่า {seats} ไม่ได้ค่ะ มีผู้ได้ที่นั่งแล้ว {seats} ที่"
+
+
+def event_invalid(problems: list[str]) -> str:
+    """The files' rules (the same as check-kb), as kb.loader words them."""
+    return "❌ บันทึกไม่ได้ค่ะ ข้อมูลไม่ผ่านการตรวจ:\n" + "\n".join(f"• {esc(p)}" for p in problems)
+
+
+def event_history(title: str, lines: list[str]) -> str:
+    body = "\n".join(lines) if lines else "ยังไม่มีการแก้ไข"
+    return f"🕘 <b>ประวัติ</b>: {esc(title)} (ล่าสุด 10 รายการ)\n{body}"
+
+
+def event_history_line(at: str, by: int, action: str, fields: list[str]) -> str:
+    what = f": {esc(', '.join(fields))}" if fields else ""
+    return f"• {at} · เจ้าหน้าที่ {by} · {action}{what}"
 
 
 # --- announcements and change notices (issue 16) -----------------------------------------------

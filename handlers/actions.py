@@ -173,6 +173,13 @@ class Details(Action, code="d"):
     back: ListPlace
 
 
+@dataclass(frozen=True)
+class ReadMore(Action, code="rm"):
+    """The "📖 อ่านต่อ" button under an entry's details cut short: the rest of its answer."""
+
+    entry: EntryId
+
+
 # ------------------------------------------------------------------ questions
 @dataclass(frozen=True)
 class Suggestion(Action, code="s"):
@@ -360,3 +367,128 @@ class BroadcastStop(Action, code="bk"):
     """Stop a running broadcast."""
 
     broadcast: RowId
+
+
+# ------------------------------------------------------------------ check-in at the door
+@dataclass(frozen=True)
+class CheckinCode(Action, code="qr"):
+    """A resident's "🎫 QR code" button (/mysignups, reminders): their code as a photo."""
+
+    signup: RowId
+
+
+@dataclass(frozen=True)
+class CheckinMark(Action, code="ck"):
+    """Staff check a sign-up in: tapped in /checkin's list, or "check in anyway" for an
+    event on another day (`anyday`)."""
+
+    signup: RowId
+    anyday: YesNo
+
+
+# ------------------------------------------------------------------ events made in Telegram
+@dataclass(frozen=True)
+class Announce(Action, code="an"):
+    """Offer the broadcast of an entry (with its sign-up button) to its topic's subscribers."""
+
+    entry: EntryId
+
+
+EventKind = Literal["event", "programme", "activity"]
+# A finite choice in /newevent: the date read back is right (ok) or typed again (re), no
+# date (nodate), no place (noplace), no sign-up / open without a limit / with a capacity,
+# the suggested phrasings (qok), no contact (nocon) or the bot's (botcon), publish, drop,
+# and the list of fields to redo from the preview.
+WizardChoice = Literal[
+    "ok", "re", "nodate", "noplace", "nosu", "open", "cap", "qok", "nocon", "botcon",
+    "pub", "drop", "redo",
+]  # fmt: skip
+# What can be done again from the preview.
+WizardField = Literal["kind", "title", "when", "place", "signup", "answer", "questions", "contact"]
+# What an organiser may change in a published entry's panel.
+EventField = Literal["when", "place", "capacity", "title", "answer"]
+EventAction = Literal["close", "open", "hide", "show", "cancel"]
+
+
+@dataclass(frozen=True)
+class NewEventKind(Action, code="ek"):
+    """/newevent: the kind of entry (event, programme, activity)."""
+
+    kind: EventKind
+
+
+@dataclass(frozen=True)
+class NewEventChoice(Action, code="ew"):
+    """/newevent: a finite choice at the current step."""
+
+    choice: WizardChoice
+
+
+@dataclass(frozen=True)
+class NewEventPeople(Action, code="eo"):
+    """/newevent: seats one sign-up may take."""
+
+    count: Count
+
+
+@dataclass(frozen=True)
+class NewEventRedo(Action, code="er"):
+    """/newevent's preview: ask one field again, then back to the preview."""
+
+    field: WizardField
+
+
+@dataclass(frozen=True)
+class MyEvents(Action, code="el"):
+    """Back to the list of entries made in Telegram."""
+
+
+@dataclass(frozen=True)
+class EventPanel(Action, code="ep"):
+    """An entry made in Telegram: what can be done with it."""
+
+    entry: EntryId
+
+
+@dataclass(frozen=True)
+class EventView(Action, code="ev"):
+    """An entry made in Telegram, exactly as residents see it."""
+
+    entry: EntryId
+
+
+@dataclass(frozen=True)
+class EventEdit(Action, code="ee"):
+    """Change one field of an entry made in Telegram: its new value is typed next."""
+
+    entry: EntryId
+    field: EventField
+
+
+@dataclass(frozen=True)
+class EventWhenOk(Action, code="et"):
+    """A new date read back: apply it (y) or type it again (n)."""
+
+    answer: YesNo
+
+
+@dataclass(frozen=True)
+class EventAct(Action, code="ea"):
+    """Close or open sign-ups, hide or show, or (after a confirmation) cancel."""
+
+    entry: EntryId
+    act: EventAction
+
+
+@dataclass(frozen=True)
+class EventCancelConfirm(Action, code="ec"):
+    """The "yes, cancel the event" button (residents signed up are told)."""
+
+    entry: EntryId
+
+
+@dataclass(frozen=True)
+class EventHistory(Action, code="eh"):
+    """Who changed what in an entry made in Telegram, and when (the last ten)."""
+
+    entry: EntryId

@@ -122,6 +122,8 @@ async def start_bot(
             admin_ids=frozenset({ADMIN_ID}),
         )
         settings = replace(settings, **overrides)
+        for staff in settings.checkin_ids:  # door staff have opened the bot too
+            server.user(staff, first_name="เจ้าหน้าที่หน้างาน")
         app = build_application(settings, knowledge)
         async with running(app, poll_timeout=1):
             yield BotEnv(server, app, settings)
