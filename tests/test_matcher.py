@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb import calibration
 from kb.knowledge import Knowledge
-from kb.matching import Outcome
+from kb.matching import Outcome, Thresholds
 from kb.matching.romanised import RomanisedIndex, sound
 from kb.matching.speller import Speller, typo_distance
 from kb.matching.terms import TermIndex
@@ -258,3 +259,46 @@ def test_shape_units_widen_gram_ids_past_two_bytes() -> None:
     assert len(grams) > 1 << 16
     assert ids.dtype == np.int32 and int(ids.max()) == len(grams) - 1
     assert int(sizes.sum()) == len(ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "latin"),
+    [
+        ("library opening hours", True),
+        ("hong samut perd kee mong", True),
+        ("ห้องสมุดเปิดกี่โมง", False),
+        ("สมัครผ่าน LINE ได้ไหม", False),
+        ("???", False),
+    ],
+)
+def test_latin_script_is_a_question_mostly_in_latin_letters(text: str, latin: bool) -> None:
+    assert calibration.latin_script(text) is latin
+
+
+def test_calibration_lifts_questions_in_latin_letters_by_their_gap() -> None:
+    thai = np.linspace(0.1, 0.5, 200)
+    latin = np.linspace(0.1, 0.5, 40) - 0.08  # as the Thai ones, scored lower
+    best = np.r_[thai, latin]
+    lead = np.full(len(best), 0.1)
+    mask = np.r_[np.zeros(len(thai), bool), np.ones(len(latin), bool)]
+    placed = calibration.derive(best, lead, 0.03, latin=mask)
+    assert placed.latin_shift == pytest.approx(0.08)
+    # Not told which questions are in Latin letters: nothing is lifted.
+    assert calibration.derive(best, lead, 0.03).latin_shift == 0.0
+    # Too few questions in one script to tell: no shift.
+    few = mask & (np.arange(len(best)) < len(thai) + calibration.SCRIPT_MIN - 1)
+    keep = ~mask | few
+    assert calibration.derive(best[keep], lead[keep], 0.03, latin=few[keep]).latin_shift == 0.0
+
+
+def test_a_question_in_latin_letters_is_scored_with_the_shift(tmp_path: Path) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    lexicon = ROOT / "data" / "lexicon.yaml"
+    plain = Knowledge.load(path, lexicon, BANGKOK).matcher
+    lifted = Knowledge.load(path, lexicon, BANGKOK, Thresholds(latin_shift=0.1)).matcher
+    before, after = plain.match("seed fund"), lifted.match("seed fund")
+    assert [s.entry_id for s in after.ranked] == [s.entry_id for s in before.ranked]
+    assert [s.score for s in after.ranked] == pytest.approx([s.score + 0.1 for s in before.ranked])
+    thai = "ขอทุนทำอาชีพ"
+    assert lifted.match(thai).ranked == plain.match(thai).ranked

@@ -61,6 +61,8 @@ class Thresholds:
     # A question the blend would not even offer choices for is still offered the entries the
     # sentence model alone finds this close (mapped similarity); set by calibration.
     model_suggest: float = 2.0
+    # Added to every score of a question typed in Latin letters; set by calibration.
+    latin_shift: float = 0.0
 
 
 # With the sentence model's similarity blended in (kb/semantic.py), scores of the same
@@ -316,11 +318,15 @@ class Matcher:
         if found is None:
             return MatchResult(question, Outcome.FALLBACK, (), ())
         scores, similarity = found
+        t = self.thresholds
+        shift = t.latin_shift if calibration.latin_script(question) else 0.0
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         order = sorted(top.tolist(), key=lambda i: (-scores[i], self._ids[i]))
-        ranked = tuple(Scored(self._ids[i], float(scores[i])) for i in order if scores[i] > 0)
-        t = self.thresholds
+        # A question in Latin letters is scored on the scale of a Thai one (calibration).
+        ranked = tuple(
+            Scored(self._ids[i], float(scores[i]) + shift) for i in order if scores[i] > 0
+        )
         result = self._decide(question, ranked, t)
         if result.outcome is Outcome.FALLBACK and similarity is not None:
             # Few or no shared words, but the model is sure enough of the meaning to ask.
@@ -404,9 +410,16 @@ class Matcher:
             second, first = np.partition(scores, -2)[-2:]
             best[n], lead[n] = first, first - second
         t = self.t if index is None else self.t_semantic
-        placed = calibration.derive(best, lead, t.margin, None if vectors is None else meaning)
+        latin = np.array([calibration.latin_script(q) for q in questions], dtype=bool)
+        placed = calibration.derive(
+            best, lead, t.margin, None if vectors is None else meaning, latin
+        )
         tuned = replace(
-            t, answer=placed.answer, suggest=placed.suggest, model_suggest=placed.model_suggest
+            t,
+            answer=placed.answer,
+            suggest=placed.suggest,
+            model_suggest=placed.model_suggest,
+            latin_shift=placed.latin_shift,
         )
         if index is None:
             self.t = tuned
