@@ -53,6 +53,27 @@ def matcher_sizes() -> list[dict[str, float]]:
     return results
 
 
+def rebuilds() -> list[dict[str, float]]:
+    """An entry made in Telegram put in service, against a /reload, at two sizes."""
+    return [json.loads(python("-m", "bench.rebuild", str(size)).strip().splitlines()[-1])
+            for size in (0, 1000)]  # fmt: skip
+
+
+def rebuild_table(r: list[dict[str, float]]) -> str:
+    rows = [
+        "| an entry made or edited in Telegram, until residents get it | in service after | a /reload of the same knowledge base | ratio |",
+        "|---|---|---|---|",
+    ]
+    for x in r:
+        name = (
+            "shipped (with the model)" if x["size"] == 0 else f"generated {x['size']:,} (lexical)"
+        )
+        rows.append(
+            f"| {name} | {x['edit_in_service_s']:.1f} s | {x['reload_s']:.1f} s | {x['ratio']:.0%} |"
+        )
+    return "\n".join(rows)
+
+
 def cold_start(runs: int = 6) -> tuple[float, float]:
     """Seconds from `python -m bot ask` to its answer: the first run on a fresh install (no
     cache beside the database, only the vectors shipped with the knowledge base), and the
@@ -172,7 +193,8 @@ def main() -> None:
     from bench import crowd as crowd_bench
 
     crowd = asyncio.run(crowd_bench.run())
-    md = table(m, cold, bot) + "\n\n" + crowd_table(crowd)
+    edits = rebuilds()
+    md = table(m, cold, bot) + "\n\n" + crowd_table(crowd) + "\n\n" + rebuild_table(edits)
     has_plot = plot(m, OUT / "latency.png")
     elapsed = time.perf_counter() - started
     report = f"# Benchmarks\n\nMachine: {machine()}. Whole run: {elapsed:.0f} s.\n\n{md}\n" + (
@@ -187,6 +209,7 @@ def main() -> None:
                 "first_start_s": cold[0],
                 "bot": bot,
                 "crowd": crowd,
+                "rebuild": edits,
             },
             indent=2,
         ),
