@@ -139,7 +139,7 @@ for _kind, _words, _value in (
     ("next", ("หน้า", "next"), 1),
     ("day_word", ("วัน",), 0),
     ("date_word", ("วันที่",), 0),
-    ("relday", ("วันนี้", "today"), 0),
+    ("relday", ("วันนี้", "คืนนี้", "today", "tonight"), 0),
     ("relday", ("พรุ่งนี้", "พรุ่งนี้", "พรุงนี้", "พุ่งนี้", "tomorrow"), 1),
     ("relday", ("มะรืน", "มะรืนนี้"), 2),
     ("time_word", ("เวลา",), 0),
@@ -361,7 +361,8 @@ class _Reader:
         if k == "relday":
             j = i + 1 + (self.kind(i + 1) == "this")
             return _Day(self.today + timedelta(days=self.toks[i].value), True, None), j
-        if k == "date_word":
+        if k == "date_word" or (k == "filler" and self.toks[i].text == "ที่"):
+            # วันที่ 12, เสาร์ที่ 12 (ธ.ค.)
             return self.day_month_at(i + 1) or self.day_of_month_at(i + 1)
         if k in ("day_word", "weekday", "sun_or_week", "week"):
             return self.weekday_at(i)
