@@ -50,6 +50,7 @@ class DateError(ValueError):
 # ----------------------------------------------------------------------------- messages
 _EXAMPLE = "เช่น 12 ธ.ค. 69 13.00 หรือ เสาร์หน้า บ่ายโมง"
 _EMPTY = "พิมพ์วันและเวลาด้วย " + _EXAMPLE
+_TOO_LONG = "ยาวเกินไป พิมพ์แค่วันและเวลา " + _EXAMPLE
 _UNKNOWN = "ไม่เข้าใจ “{word}” พิมพ์วันและเวลา " + _EXAMPLE
 _STRAY_NUMBER = "ไม่เข้าใจ “{word}” ถ้าเป็นวันที่ ใส่เดือนด้วย เช่น 12 ธ.ค. 69 ถ้าเป็นเวลา ใส่นาทีด้วย เช่น 13.00 น."
 _NO_TIME = "ใส่เวลาด้วย เช่น 13.00 น."
@@ -177,6 +178,10 @@ _DIGITS = "0123456789"
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _DASHES = str.maketrans("–—−‒", "----")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+# The longest sensible answer ("วันเสาร์ที่ 12 ธันวาคม 2569 เวลา 13.00 น. ถึง วันอาทิตย์ที่ 13
+# ธันวาคม 2569 เวลา 16.30 น.") is about 90 characters; a pasted page is not a date.
+MAX_LENGTH = 200
+_QUOTE = 30  # characters of what was typed a message quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +275,10 @@ class _To:
 _Item = _Day | _Clock | _To
 
 
+def _quote(typed: str) -> str:
+    return typed if len(typed) <= _QUOTE else typed[: _QUOTE - 1] + "…"
+
+
 def _short(d: date) -> str:
     return f"{d.day} {THAI_MONTHS[d.month - 1]} {(d.year + 543) % 100:02d}"
 
@@ -299,12 +308,12 @@ class _Reader:
         t = self.toks[i]
         a = self.text.rfind(" ", 0, t.start) + 1
         b = self.text.find(" ", t.end)
-        return self.text[a : b if b != -1 else len(self.text)]
+        return _quote(self.text[a : b if b != -1 else len(self.text)])
 
     def span(self, a: int, b: int) -> str:
         """What was typed from token a to before token b."""
         b = min(max(b, a + 1), len(self.toks))
-        return self.text[self.toks[a].start : self.toks[b - 1].end]
+        return _quote(self.text[self.toks[a].start : self.toks[b - 1].end])
 
     def number(self, i: int) -> tuple[int, int] | None:
         """A number in digits or Thai words (สิบเอ็ด, ยี่สิบ, สามสิบห้า): (value, next index)."""
@@ -335,7 +344,7 @@ class _Reader:
         while i < len(self.toks):
             t = self.toks[i]
             if t.kind == "unknown":
-                raise DateError(_UNKNOWN.format(word=t.text))
+                raise DateError(_UNKNOWN.format(word=_quote(t.text)))
             found = self.day_at(i) or self.clock_at(i)
             if found is not None:
                 out.append(found[0])
@@ -671,6 +680,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> When:
     clean = _ZERO_WIDTH.sub("", text).translate(_THAI_DIGITS).translate(_DASHES).lower().strip()
     if not clean:
         raise DateError(_EMPTY)
+    if len(clean) > MAX_LENGTH:
+        raise DateError(_TOO_LONG)
     reader = _Reader(clean, now, tz)
     items = reader.items()
     if not items:

@@ -307,6 +307,15 @@ def test_past_dates_are_the_callers_to_refuse() -> None:
     assert parse_when("วันนี้ 9.00", NOW, TZ).starts == at(12, 4, 9)
 
 
+def test_long_text_is_refused_quickly_and_quoted_short() -> None:
+    with pytest.raises(DateError) as caught:
+        parse_when("12 ธ.ค. 69 13.00 " * 20, NOW, TZ)
+    assert str(caught.value) == "ยาวเกินไป พิมพ์แค่วันและเวลา " + EXAMPLE
+    with pytest.raises(DateError) as caught:
+        parse_when("12 ธ.ค. 69 13.00 " + "ก" * 150, NOW, TZ)
+    assert str(caught.value) == "ไม่เข้าใจ “" + "ก" * 29 + "…” พิมพ์วันและเวลา " + EXAMPLE
+
+
 def test_a_date_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         parse_when("เมื่อไหร่ก็ได้", NOW, TZ)
