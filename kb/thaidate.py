@@ -181,6 +181,9 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 # The longest sensible answer ("วันเสาร์ที่ 12 ธันวาคม 2569 เวลา 13.00 น. ถึง วันอาทิตย์ที่ 13
 # ธันวาคม 2569 เวลา 16.30 น.") is about 90 characters; a pasted page is not a date.
 MAX_LENGTH = 200
+# Phones let a tone mark be typed before the vowel above it (น้ี for นี้), and เเ for แ:
+# they look the same and must read the same.
+_TONE_FIRST = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e39])")
 _QUOTE = 30  # characters of what was typed a message quotes
 
 
@@ -259,6 +262,7 @@ class _Day:
     weekday: int | None  # the weekday named, if any
     assumed: tuple[str, ...] = ()
     roll: bool = False  # a bare "เสาร์": a week on when that time today has passed
+    loose: str = ""  # "year" (no year typed) or "week" (a weekday): may move after the start
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +281,30 @@ _Item = _Day | _Clock | _To
 
 def _quote(typed: str) -> str:
     return typed if len(typed) <= _QUOTE else typed[: _QUOTE - 1] + "…"
+
+
+def _year_note(year: int, today: date) -> str:
+    if year == today.year:
+        return _THIS_YEAR
+    return _NEXT_YEAR if year == today.year + 1 else f"ปี {year + 543}"
+
+
+def _after(end: _Day, start: date, today: date) -> _Day:
+    """The end's date when it was typed loosely and falls before the start: "3 ธ.ค. ถึง
+    4 ธ.ค." read on 4 Dec is December to December of next year, "เสาร์หน้า ถึง อาทิตย์" the
+    Sunday after that Saturday."""
+    if end.loose == "week":
+        ahead = (start - end.day).days
+        return _Day(end.day + timedelta(days=-(-ahead // 7) * 7), end.fixed, end.weekday)
+    if end.loose == "year":
+        for year in range(start.year, start.year + 9):
+            try:
+                d = end.day.replace(year=year)
+            except ValueError:
+                continue
+            if d >= start:
+                return _Day(d, end.fixed, end.weekday, (_year_note(year, today),))
+    return end
 
 
 def _short(d: date) -> str:
@@ -477,13 +505,7 @@ class _Reader:
             except ValueError:
                 continue
             if d >= self.today:
-                if y == self.today.year:
-                    note = _THIS_YEAR
-                elif y == self.today.year + 1:
-                    note = _NEXT_YEAR
-                else:
-                    note = f"ปี {y + 543}"
-                return _Day(d, True, None, (note,))
+                return _Day(d, True, None, (_year_note(y, self.today),), loose="year")
         raise self.bad_day(day, month, None)
 
     def bad_day(self, day: int, month: int, year: int | None) -> DateError:
@@ -555,7 +577,7 @@ class _Reader:
             d = monday + timedelta(days=7 + wd)
         else:
             d = self.today + timedelta(days=(wd - self.today.weekday()) % 7)
-        return _Day(d, False, wd, roll=ahead is None)
+        return _Day(d, False, wd, roll=ahead is None, loose="week" if ahead != 1 else "")
 
     # --- times
     def clock_at(self, i: int) -> tuple[_Clock, int] | None:
@@ -678,6 +700,7 @@ class _Reader:
 def parse_when(text: str, now: datetime, tz: tzinfo) -> When:
     """Read a date and time as Thai organisers type them; raise DateError (Thai message)."""
     clean = _ZERO_WIDTH.sub("", text).translate(_THAI_DIGITS).translate(_DASHES).lower().strip()
+    clean = _TONE_FIRST.sub(r"\2\1", clean.replace("เเ", "แ"))
     if not clean:
         raise DateError(_EMPTY)
     if len(clean) > MAX_LENGTH:
@@ -717,6 +740,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> When:
         assumed.append(_MIDNIGHT)
     ends = None
     if end_clock is not None:
+        if end_day is not None and end_day.day < start_day.day:
+            end_day = _after(end_day, start_day.day, reader.today)
         day = end_day if end_day is not None else start_day
         ends = _at(day.day, end_clock, tz)
         assumed += [*day.assumed, *end_clock.assumed]

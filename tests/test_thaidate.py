@@ -151,6 +151,12 @@ CASES: list[tuple[str, datetime, datetime | None, tuple[str, ...]]] = [
     ("12 dec 2026 1pm", at(12, 12, 13), None, ()),
     ("next friday 9.30 am", at(12, 11, 9, 30), None, ()),
     ("tomorrow 12 pm", at(12, 5, 12), None, ()),
+    # an end typed loosely comes after its start
+    ("3 ธ.ค. 9.00 ถึง 4 ธ.ค. 16.00", at(12, 3, 9, 0, 2027), at(12, 4, 16, 0, 2027), ("ปีหน้า",)),
+    ("เสาร์หน้า 9.00 ถึง วันอาทิตย์ 16.00", at(12, 12, 9), at(12, 13, 16), ()),
+    ("31 ธ.ค. 20.00 ถึง 1 ม.ค. 2.00", at(12, 31, 20), at(1, 1, 2, 0, 2027), ("ปีนี้", "ปีหน้า")),
+    # a tone mark typed before its vowel, เเ for แ
+    ("พรุ่งน\u0e49\u0e35 เเปดโมง", at(12, 5, 8), None, ()),
     # a dash between the date and the time is not a range
     ("12 ธ.ค. 69 - 13.00 น.", at(12, 12, 13), None, ()),
 ]
