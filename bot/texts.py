@@ -1136,3 +1136,90 @@ def event_history_line(at: str, by: int, action: str, fields: list[str]) -> str:
 
 
 # --- announcements and change notices (issue 16) -----------------------------------------------
+ANNOUNCE_HEAD = "📣 <b>ขอเชิญร่วมงาน</b>"
+ANNOUNCE_SIGNUP_HINT = "สนใจกดปุ่ม 📝 สมัคร ด้านล่างได้เลยค่ะ"
+# The entry's text in an announcement: the start of it, so the message stays a notice (the
+# whole text is one question to the bot away).
+ANNOUNCE_ANSWER_CHARS = 500
+ANNOUNCE_UNKNOWN = "ไม่พบงานนี้ในรายการที่ผู้ใช้เห็นแล้วค่ะ (อาจถูกซ่อนหรือยกเลิก) จึงประกาศไม่ได้"
+ANNOUNCE_PAST = "งานนี้เริ่มไปแล้วค่ะ ไม่ประกาศแล้ว"
+ANNOUNCE_DISCARDED = "ไม่ส่งประกาศนี้ค่ะ ไม่มีใครได้รับ"
+ANNOUNCE_NOBODY = "ยังไม่มีผู้รับข่าวเรื่องนี้ค่ะ ไม่ได้ส่งประกาศ"
+
+
+def clip(text: str, limit: int) -> str:
+    """The start of `text` within `limit` characters, cut at a space or line (Thai ends
+    sentences with a space), with "…" when cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    return text[: cut if cut > limit // 2 else limit].rstrip() + "…"
+
+
+def announcement(
+    title: str,
+    when: str | None,
+    where: str | None,
+    answer: str,
+    contact: str | None,
+    signup: bool,
+) -> str:
+    """An entry announced to subscribers (`when` is Thai already; the rest raw text)."""
+    lines = [ANNOUNCE_HEAD, f"<b>{esc(title)}</b>"]
+    if when:
+        lines.append(f"{WHEN}{when}")
+    if where:
+        lines.append(f"{WHERE}{esc(where)}")
+    lines += ["", esc(clip(answer, ANNOUNCE_ANSWER_CHARS))]
+    if contact:
+        lines.append(f"{CONTACT}{esc(contact)}")
+    if signup:
+        lines += ["", ANNOUNCE_SIGNUP_HINT]
+    return "\n".join(lines)
+
+
+def announce_preview(audience: str, count: int, button: bool) -> str:
+    """Under the preview: who receives it (`audience` is HTML) and whether to send."""
+    how = "พร้อมปุ่ม 📝 สมัคร" if button else "ไม่มีปุ่มสมัคร (งานนี้ไม่เปิดรับสมัคร)"
+    return (
+        f"👆 นี่คือประกาศที่ผู้รับจะเห็นค่ะ {how}\n"
+        f"ผู้รับ: {audience} · <b>{count} คน</b>\n"
+        "(ไม่รวมผู้ที่บล็อกบอทหรือเลิกรับข่าว)\nยืนยันส่งไหมคะ?"
+    )
+
+
+NOTICE_WHEN = "📅 วันเวลา"
+NOTICE_WHERE = "📍 สถานที่"
+NOTICE_NO_DATE = "ยังไม่กำหนด"
+NOTICE_NO_PLACE = "ยังไม่ระบุ"
+
+
+def change_notice(title: str, lines: list[tuple[str, str, str | None]], waiting: int | None) -> str:
+    """A change to an event the resident signed up for. `lines`: (label, value now, value
+    before or None when unchanged), values Thai already; `waiting`: their place in the
+    waiting list, None when they have a seat."""
+    out = [f"📢 <b>เปลี่ยนแปลง: {esc(title)}</b>"]
+    for label, now, before in lines:
+        if before is None:
+            out.append(f"{label}: {esc(now)}")
+        else:
+            out.append(f"{label}: <s>{esc(before)}</s> → <b>{esc(now)}</b>")
+    if waiting is None:
+        out.append("ที่นั่งของคุณยังอยู่ค่ะ ถ้าไปไม่ได้แล้ว กดยกเลิกด้านล่าง เพื่อให้คนในรายชื่อสำรองได้ที่นั่ง")
+    else:
+        out.append(
+            f"คุณยังอยู่ในรายชื่อสำรอง ลำดับที่ {waiting} ค่ะ ได้ที่นั่งเมื่อไรบอทจะแจ้งทันที"
+            " ถ้าไม่สะดวกแล้ว กดยกเลิกด้านล่างได้ค่ะ"
+        )
+    return "\n".join(out)
+
+
+def cancelled_notice(title: str, when: str | None, waiting: bool) -> str:
+    """The event the resident signed up for (or waits for) is cancelled by its organisers."""
+    what = "งานที่คุณอยู่ในรายชื่อสำรอง" if waiting else "งานที่คุณสมัครไว้"
+    on = f"\n{WHEN}{esc(when)}" if when else ""
+    return (
+        f"❌ <b>ยกเลิกงาน: {esc(title)}</b>{on}\n"
+        f"ผู้จัดยกเลิก{what}แล้วค่ะ ไม่ต้องเดินทางไปนะคะ ขออภัยในความไม่สะดวก"
+    )

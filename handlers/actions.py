@@ -492,3 +492,18 @@ class EventHistory(Action, code="eh"):
     """Who changed what in an entry made in Telegram, and when (the last ten)."""
 
     entry: EntryId
+
+
+# ------------------------------------------------------------------ announcements (issue 16)
+@dataclass(frozen=True)
+class AnnounceSend(Action, code="as"):
+    """Send the previewed announcement of an entry to its topic's subscribers."""
+
+    entry: EntryId
+
+
+@dataclass(frozen=True)
+class AnnounceDiscard(Action, code="ax"):
+    """Leave the previewed announcement unsent."""
+
+    entry: EntryId

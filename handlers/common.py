@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
+from pythainlp.tokenize import newmm
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -40,6 +41,7 @@ from handlers.actions import (
     Menu,
     MySignups,
     NoneOfThese,
+    ReadMore,
     SignUp,
     StaffAsk,
     Suggestion,
@@ -48,6 +50,7 @@ from handlers.actions import (
 )
 from kb.matching import MatchResult, Outcome
 from kb.model import Entry
+from kb.thai import WordDictionary, thai_words
 
 Context = BotContext
 log = logging.getLogger(__name__)
@@ -124,11 +127,16 @@ async def offer_subscriptions(update: Update) -> None:
         await message.chat.send_message(texts.SUBSCRIBE_OFFER, reply_markup=topics_keyboard(set()))
 
 
-def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> InlineKeyboardMarkup:
-    """Under an entry's details: sign up (when open), then back to its list page or the menu."""
+def entry_keyboard(
+    entry: Entry, context: Context, back: str | None = None, reserve: int = 0
+) -> InlineKeyboardMarkup:
+    """Under an entry's details: sign up (when open) first, "read more" when the details cut
+    the answer short, then back to its list page or the menu."""
     rows: list[list[InlineKeyboardButton]] = []
     if entry.accepts_signups(now(context)):
         rows.append([SignUp(entry.id).button(texts.BTN_SIGNUP)])
+    if _details(entry, context, reserve)[1]:
+        rows.append([ReadMore(entry.id).button(texts.BTN_READ_MORE)])
     if back is not None and re.fullmatch(r"(?:ev|pg|ac)[0-9]{1,4}", back):
         key = cast(ListKey, back[:2])
         rows.append([ListPage(key, int(back[2:])).button(texts.BTN_BACK), *menu_row()])
@@ -137,25 +145,110 @@ def entry_keyboard(entry: Entry, context: Context, back: str | None = None) -> I
     return InlineKeyboardMarkup(rows)
 
 
-def entry_blocks(entry: Entry, context: Context) -> list[str]:
-    """The details of an entry as HTML blocks (escaped), ready for `send_blocks`."""
+# An entry's details on a small phone: the answer in at most this many lines, the whole
+# message in at most SCREEN_LINES.
+ANSWER_LINES = 6
+SCREEN_LINES = 12
+
+
+def entry_head(entry: Entry, context: Context) -> list[str]:
+    """Title, the date once (short, Buddhist Era) and the place with a map link, as HTML."""
     settings = context.services.settings
     head = [f"<b>{texts.esc(entry.title)}</b>"]
     if entry.starts is not None:
-        when = texts.thai_when(entry.starts, entry.ends, settings.tz)
+        when = texts.when_short(entry.starts, entry.ends, settings.tz)
         past = "" if entry.is_upcoming(now(context)) else f" {texts.PAST}"
         head.append(f"{texts.WHEN}{when}{past}")
     if entry.location:
-        head.append(f"{texts.WHERE}{texts.esc(entry.location)}")
-    blocks = ["\n".join(head), "", *texts.escaped_blocks(entry.answer)]
+        head.append(texts.place(entry.location))
+    return head
+
+
+def entry_tail(entry: Entry) -> list[str]:
     tail = []
     if entry.contact:
         tail.append(f"{texts.CONTACT}{texts.esc(entry.contact)}")
     if entry.url:
         tail.append(f"{texts.LINK}{texts.esc(entry.url)}")
-    if tail:
-        blocks += ["", "\n".join(tail)]
-    return blocks
+    return tail
+
+
+def _details(entry: Entry, context: Context, reserve: int) -> tuple[str, str]:
+    """The details as HTML in at most SCREEN_LINES phone lines (less `reserve`, for a note
+    added under them), and the rest of the answer they leave out ("" when none)."""
+    head, tail = entry_head(entry, context), entry_tail(entry)
+    used = sum(texts.phone_lines(texts.plain(line)) for line in head + tail) + reserve
+    budget = max(2, min(ANSWER_LINES, SCREEN_LINES - used))
+    shown, rest = preview(entry.answer.strip(), budget)
+    answer = texts.esc(shown) + (texts.READ_MORE_MARK if rest else "")
+    return "\n".join([*head, answer, *tail]), rest
+
+
+def entry_blocks(entry: Entry, context: Context, reserve: int = 0) -> list[str]:
+    """The details of an entry as HTML blocks (escaped), ready for `send_blocks`: short
+    enough for a small phone; `entry_keyboard` adds "อ่านต่อ" when the answer was cut."""
+    return [_details(entry, context, reserve)[0]]
+
+
+def rest_of_answer(entry: Entry, context: Context) -> list[str]:
+    """What "อ่านต่อ" shows: the title, then the answer from where the details cut it."""
+    rest = _details(entry, context, 0)[1] or entry.answer.strip()
+    title = f"<b>{texts.esc(entry.title)}</b>\n"
+    room = texts.TELEGRAM_LIMIT - texts.visible_length(title) - 1
+    first, *more = texts.escaped_blocks(texts.READ_MORE_MARK + rest, room)
+    return [title + first, *more]
+
+
+@functools.cache
+def _dictionary() -> WordDictionary:
+    # pythainlp's word list as sets (kb.thai): its node trie would take 45 MB more.
+    return WordDictionary(thai_words())
+
+
+def words(text: str) -> list[str]:
+    """Thai is written without spaces between words: the text cut into words (newmm), every
+    character kept, so the pieces join back into the text."""
+    return cast(list[str], newmm.segment(text, custom_dict=_dictionary()))
+
+
+def _cut_points(text: str) -> list[int]:
+    """Offsets where `text` may be cut without cutting a word."""
+    points, at = [], 0
+    for word in words(text):
+        at += len(word)
+        points.append(at)
+    return points
+
+
+def preview(text: str, max_lines: int) -> tuple[str, str]:
+    """The start of `text` that fits `max_lines` phone lines with "…" after it, cut at the end
+    of a sentence (a line, or a space: Thai ends sentences with a space) when one comes late
+    enough, else between words; and the rest ("" when it all fits)."""
+    if texts.phone_lines(text) <= max_lines:
+        return text, ""
+
+    def fits(at: int) -> bool:
+        return texts.phone_lines(text[:at].rstrip() + texts.READ_MORE_MARK) <= max_lines
+
+    # What fits is at most this long (a letter takes a cell, marks none, but a line break can
+    # end a line early): cut only that much into words.
+    window = text[: 2 * max_lines * texts.PHONE_LINE_CELLS]
+    points = [at for at in _cut_points(window) if at < len(text) and text[:at].strip()]
+    lo, hi = 0, len(points)  # points[:lo] fit, points[hi:] do not (fitting only shrinks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(points[mid]):
+            lo = mid + 1
+        else:
+            hi = mid
+    fitting = points[:lo]
+    if not fitting:
+        return "", text
+    best = fitting[-1]
+    sentence = [at for at in fitting if text[at].isspace() or text[at - 1].isspace()]
+    if sentence and sentence[-1] >= best * 2 // 3:
+        best = sentence[-1]
+    return text[:best].rstrip(), text[best:].strip()
 
 
 async def answer_question(update: Update, context: Context) -> None:
@@ -178,7 +271,10 @@ async def answer_question(update: Update, context: Context) -> None:
             if upcoming is not None and upcoming.starts is not None:
                 # A past event answered as past, with the way to the next one on top.
                 when = texts.thai_when(upcoming.starts, upcoming.ends, services.settings.tz)
-                blocks = [*blocks, "", texts.next_one(upcoming.title, when)]
+                note = texts.next_one(upcoming.title, when)
+                reserve = 1 + texts.phone_lines(texts.plain(note))
+                blocks = [*entry_blocks(entry, context, reserve), "", note]
+                markup = entry_keyboard(entry, context, reserve=reserve)
                 next_row = [Suggestion(upcoming.id).button(texts.BTN_NEXT_ONE)]
                 markup = InlineKeyboardMarkup([next_row, *markup.inline_keyboard])
             await send_blocks(message, blocks, markup)
@@ -443,8 +539,26 @@ def user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-def truncate(label: str, limit: int = 40) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def truncate(label: str, limit: int = 34) -> str:
+    """A button label (or a short quote) that fits `limit` letters of a small phone's button,
+    shortened at a word boundary, Thai words included (not "การเรียนรู้ตลอดชีวิต (Lifelong
+    Learn…"), with "…" after it."""
+    if texts.cells(label) <= limit:
+        return label
+    kept = ""
+    for word in words(label):
+        if texts.cells(kept + word) + 1 > limit:
+            break
+        kept += word
+    kept = kept.rstrip(" ([{-–—,:;·/")
+    if not kept:
+        # One word longer than the button: cut between letters, never before a mark that
+        # belongs to the letter in front of it.
+        for ch in label:
+            if texts.cells(kept + ch) + 1 > limit:
+                break
+            kept += ch
+    return kept + "…"
 
 
 # ------------------------------------------------------------------ sign-ups and their outbox
@@ -598,6 +712,7 @@ def run_at_start_and_every(
     app: Application[Any, Any, Any, Any, Any, Any],
     callback: JobCallback,
     interval: float | timedelta,
+    name: str | None = None,
 ) -> None:
     """A job that runs once as soon as the bot is up, then every `interval` seconds, late
     rather than never. Not run_repeating(first=0): APScheduler computes the first run when
@@ -607,5 +722,24 @@ def run_at_start_and_every(
     if app.job_queue is None:
         return
     late = {"misfire_grace_time": None}
-    app.job_queue.run_once(callback, when=0.5, job_kwargs=late)
-    app.job_queue.run_repeating(callback, interval=interval, first=interval, job_kwargs=late)
+    app.job_queue.run_once(callback, when=0.5, name=name, job_kwargs=late)
+    app.job_queue.run_repeating(
+        callback, interval=interval, first=interval, name=name, job_kwargs=late
+    )
+
+
+# The job that sends change notices to the residents signed up (handlers/announce.py).
+CHANGE_NOTICE_JOB = "change-notices"
+
+
+def send_change_notices_soon(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After an organiser changed an entry (a new date, time or place, or a cancellation):
+    send the notices it queued now rather than at the job's next round. A round already
+    running is no harm: each notice is claimed before it is sent."""
+    queue = app.job_queue
+    if queue is None:
+        return
+    for job in queue.get_jobs_by_name(CHANGE_NOTICE_JOB)[:1]:
+        queue.run_once(
+            job.callback, when=0, name=CHANGE_NOTICE_JOB, job_kwargs={"misfire_grace_time": None}
+        )

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from yaml.composer import Composer, ComposerError
 
-from kb.model import AUDIENCES, Cost, Entry, Kind, KnowledgeBase
+from kb.model import AUDIENCES, TOPICS, Cost, Entry, Kind, KnowledgeBase
 
 ID_RE = re.compile(r"[a-z0-9-]{1,40}")
 REQUIRED = ("id", "kind", "title", "questions", "answer")
@@ -38,6 +38,7 @@ OPTIONAL = (
     "audience",
     "online",
     "closed",
+    "topic",
 )
 ALLOWED = frozenset(REQUIRED + OPTIONAL)
 _CHUNK = 1 << 20  # bytes decoded at a time
@@ -330,6 +331,7 @@ def entry_fields(entry: Entry) -> dict[str, Any]:
         "audience": list(entry.audience),
         "online": entry.online,
         "closed": entry.closed,
+        "topic": entry.topic,
     }
     out.update({k: v for k, v in optional.items() if v not in (None, False, [])})
     return out
@@ -456,6 +458,9 @@ def _validate(
     if not isinstance(online, bool):
         fail("online", "'online' must be true or false")
         online = False
+    topic = text("topic")
+    if topic is not None and topic not in TOPICS:
+        fail("topic", f"unknown topic '{topic}' (allowed: {', '.join(TOPICS)})")
     closed = raw.get("closed", False)
     if not isinstance(closed, bool):
         fail("closed", "'closed' must be true or false")
@@ -485,5 +490,6 @@ def _validate(
         audience=tuple(dict.fromkeys(audience)),
         online=online,
         closed=closed,
+        topic=topic,
         source=f"{name}:{line}",
     )

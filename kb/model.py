@@ -22,6 +22,9 @@ class Cost(StrEnum):
 
 # Who an entry is for: the fixed words `audience:` may use, so "for children" finds every
 # entry meant for them whoever wrote it.
+# What a resident wants from a programme, for /programmes: income and jobs, help and funds,
+# learning (and research).
+TOPICS = ("income", "help", "learning")
 AUDIENCES = (
     "everyone",
     "children",
@@ -59,6 +62,7 @@ class Entry:
     audience: tuple[str, ...] = ()  # words of AUDIENCES
     online: bool = False
     closed: bool = False  # sign-up is on but organisers closed it (no more sign-ups)
+    topic: str | None = None  # a programme's group in /programmes: a word of TOPICS
     source: str = ""  # "file:line", for messages to organisers
     # Phrasings organisers approved from residents' own questions (stored in SQLite).
     learned: tuple[str, ...] = field(default=(), compare=False)

@@ -61,7 +61,7 @@ async def test_events_in_date_order_with_buddhist_era_dates_details_and_back(
     first = upcoming[0]
     await bot_env.tap(RESIDENT, listing, listing.find_button(first.title[:15]))
     assert listing.text.startswith(first.title)
-    assert "วันเสาร์ที่ 12 ธันวาคม 2569 เวลา 08.30–11.30 น." in listing.text
+    assert "📅 ส. 12 ธ.ค. 2569 · 08.30–11.30 น." in listing.text  # the date once, short
     assert {"type": "bold", "offset": 0, "length": len(first.title)} in listing.entities
 
     await bot_env.tap(RESIDENT, listing, listing.find_button("กลับ"))
@@ -76,7 +76,7 @@ async def test_programmes_list_pages_forward_and_back(bot_env: BotEnv) -> None:
     assert "ก่อนหน้า" not in " ".join(listing.button_texts())
     await bot_env.tap(RESIDENT, listing, listing.find_button("ถัดไป"))
     assert "(หน้า 2/" in listing.text and listing.text != first_page
-    assert re.search(r"^6\. ", listing.text, flags=re.M)  # numbering continues
+    assert re.search(r"^7\. ", listing.text, flags=re.M)  # numbering continues
     # Details from page 2 lead back to page 2.
     item = next(d for d in listing.callback_data() if d.startswith("a:d:"))
     await bot_env.tap(RESIDENT, listing, item)
@@ -184,7 +184,9 @@ async def test_html_like_text_in_a_question_is_escaped(bot_env: BotEnv) -> None:
     assert reply.text  # no "can't parse entities": the fixture asserts no call was refused
 
 
-async def test_long_answer_is_split_cleanly(tmp_path: Path) -> None:
+async def test_long_answer_is_cut_short_and_read_more_sends_the_rest_split_cleanly(
+    tmp_path: Path,
+) -> None:
     paragraph = "แปลงผักปลอดสารพิษขนาด 6x12 เมตร <ใจกลางเมือง> & ตลาดจอมพล\n"
     kb_file = tmp_path / "kb.yaml"
     body = "".join(f"      {i}. {paragraph}" for i in range(150))
@@ -196,13 +198,21 @@ async def test_long_answer_is_split_cleanly(tmp_path: Path) -> None:
     knowledge = Knowledge.load(kb_file, ROOT / "data" / "lexicon.yaml", BANGKOK)
     async with start_bot(tmp_path, knowledge) as env:
         env.server.user(RESIDENT)
-        await env.server.send_text(RESIDENT, "ข้อมูลยาวมาก")
-        await env.server.wait_idle()
-        parts = env.server.messages(RESIDENT)
-        assert len(parts) >= 2 and parts[0].text.startswith("ข้อมูลยาวมาก")
+        details = await env.say(RESIDENT, "ข้อมูลยาวมาก")
+        assert details.text.startswith("ข้อมูลยาวมาก\n0. แปลงผัก")
+        assert texts.phone_lines(details.text) <= 12 and details.text.endswith("…")
+        assert details.button_texts() == [texts.BTN_READ_MORE, texts.BTN_MENU]
+        await env.press(RESIDENT, details, details.find_button("อ่านต่อ"))
+        # The rest comes as new messages, the menu under the last (paced: several messages).
+        await env.server.wait_for_message(RESIDENT, timeout=30, predicate=lambda m: bool(m.buttons))
+        assert details.button_texts() == [texts.BTN_MENU]  # the spent button is gone
+        parts = env.server.messages(RESIDENT)[1:]
+        assert len(parts) >= 2 and parts[0].text.startswith("ข้อมูลยาวมาก\n…")
         assert all(len(p.text) <= 4096 for p in parts)
         assert all(p.buttons == [] for p in parts[:-1]) and parts[-1].buttons  # menu under the last
-        lines = "\n".join(p.text for p in parts).splitlines()
+        shown = details.text.removeprefix("ข้อมูลยาวมาก\n").removesuffix("…")
+        rest = "\n".join(p.text for p in parts).removeprefix("ข้อมูลยาวมาก\n…")
+        lines = (shown + "\n" + rest).splitlines()
         numbered = [ln for ln in lines if re.match(r"^\d+\. ", ln)]
         assert [int(ln.split(".")[0]) for ln in numbered] == list(range(150))
         assert all(ln.endswith("<ใจกลางเมือง> & ตลาดจอมพล") for ln in numbered)
