@@ -9,11 +9,11 @@ out_of_scope.yaml, written for this and for no evaluation), and places its thres
 that knowledge base answers only a small share of them and offers choices for a few more.
 
 A question typed in Latin letters (English, romanised Thai) meets a Thai knowledge base on
-worse terms in both signals: fewer words that match, and the sentence model's cross-language
-similarities run lower. On its own scale it would have to clear the bar set by Thai questions.
-So the calibration questions in each script also give a shift: how far the typical Latin-letter
-question scores under the typical Thai one on this knowledge base; Latin-letter questions are
-lifted by it before the thresholds are placed and before every decision.
+worse terms: the sentence model's similarities across languages and scripts run lower, so it
+would have to clear a bar set mostly by Thai questions. The calibration questions in each
+script therefore also give a shift: how far the typical Latin-letter one scores under the
+typical Thai one on this knowledge base; a Latin-letter question is lifted by it, when the
+thresholds are placed and at every decision.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def derive(
     shift = 0.0
     if latin is not None and n:
         shift = script_shift(best, latin)
-        best = best + shift * latin
+        best = best + shift * (latin & (best > 0))
     allowed = int(np.floor(n * ANSWER_SHARE))
     leading = np.sort(best[lead >= margin])[::-1]
     # Just above the (allowed + 1)-th highest leading score: at most `allowed` reach it.
