@@ -1,7 +1,9 @@
 """`python -m bot chat`: talk to the real bot in a terminal, with no token and no network.
 
 The same Application runs against the in-process local Bot API server; the terminal only
-plays the resident's Telegram app. Buttons are shown as numbers to type.
+plays the resident's Telegram app. Every button is shown with a number to type: the inline
+buttons under a message, and the reply keyboard under the typing field, "share my phone
+number" included (it sends a contact with a pretend number), so a whole sign-up can be tried.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from bot.app import build_application, running
@@ -19,14 +21,44 @@ from kb.knowledge import Knowledge
 
 CHAT_USER_ID = 100001
 QUIT = {":q", ":quit", "/quit", "/exit"}
+FAKE_PHONE = "+66812345678"
+NO_BUTTON = "(ปุ่มนี้ไม่มีแล้ว เลือกจากปุ่มล่าสุดค่ะ)"
+
+
+@dataclass(frozen=True)
+class Key:
+    """A button of the reply keyboard (under the typing field): pressing it sends its text,
+    or, for "share my phone number", the resident's contact."""
+
+    text: str
+    contact: bool = False
 
 
 class TerminalView:
-    """Prints the bot's messages and remembers the latest buttons as numbered choices."""
+    """Prints the bot's messages and keeps the buttons the resident can press, numbered: the
+    latest message's inline buttons first, then the reply keyboard's while it is shown."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.choices: list[tuple[int, str]] = []  # (message_id, callback_data)
+        self.inline: list[tuple[int, str]] = []  # (message_id, callback_data)
+        self.keys: list[Key] = []
+        self.one_time = False  # the keyboard hides once a button of it is pressed
+
+    def choice(self, number: int) -> tuple[int, str] | Key | None:
+        """What typing `number` presses, if anything."""
+        if 1 <= number <= len(self.inline):
+            return self.inline[number - 1]
+        if 1 <= number - len(self.inline) <= len(self.keys):
+            return self.keys[number - len(self.inline) - 1]
+        return None
+
+    def key(self, text: str) -> Key | None:
+        """The reply keyboard's button with this text: typing it presses it, as on a phone."""
+        return next((k for k in self.keys if k.text == text), None)
+
+    def pressed(self) -> None:
+        if self.one_time:
+            self.keys = []
 
     def show(self, message: SentMessage) -> None:
         if message.deleted:
@@ -34,21 +66,48 @@ class TerminalView:
         mark = "บอท (แก้ไข)>" if message.edit_count else "บอท>"
         body = message.text.replace("\n", "\n     ")
         lines = [f"{mark} {body}"]
+        for entity in message.entities:
+            if entity.get("type") == "text_link":
+                label = _utf16_slice(message.text, entity["offset"], entity["length"])
+                lines.append(f"     [ลิงก์ {label}: {entity['url']}]")
         if message.document is not None:
             lines.append(f"     [ไฟล์ {message.document.filename}, {message.document.size} ไบต์]")
-        inline = (message.reply_markup or {}).get("inline_keyboard")
-        if inline:
-            self.choices = []
+        markup = message.reply_markup or {}
+        renumbered = bool(markup.get("inline_keyboard"))
+        if not renumbered and self.inline and self.inline[0][0] == message.message_id:
+            # The message whose buttons were on offer lost them in this edit.
+            self.inline, renumbered = [], True
+        if markup.get("inline_keyboard"):
+            self.inline = []
             for row in message.buttons:
                 cells = []
                 for text, data in row:
                     if data is None or data.startswith(("http://", "https://")):
                         cells.append(f"[{text}: {data}]")
                         continue
-                    self.choices.append((message.message_id, data))
-                    cells.append(f"[{len(self.choices)}] {text}")
+                    self.inline.append((message.message_id, data))
+                    cells.append(f"[{len(self.inline)}] {text}")
                 lines.append("     " + "   ".join(cells))
+        if "keyboard" in markup:
+            self.one_time = bool(markup.get("one_time_keyboard"))
+            self.keys = [
+                Key(b["text"], contact=bool(b.get("request_contact")))
+                for row in markup["keyboard"]
+                for b in row
+            ]
+        elif markup.get("remove_keyboard"):
+            self.keys = []
+        if self.keys and ("keyboard" in markup or renumbered):
+            # Numbers follow the inline buttons', so the keyboard is shown again with them.
+            numbered = [f"[{len(self.inline) + i}] {k.text}" for i, k in enumerate(self.keys, 1)]
+            lines.append("     แป้นพิมพ์: " + "   ".join(numbered))
         print("\n".join(lines), file=self.out, flush=True)
+
+
+def _utf16_slice(text: str, offset: int, length: int) -> str:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    raw = text.encode("utf-16-le")
+    return raw[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
 
 
 def _activity(server: LocalBotApi, user_id: int) -> tuple[int, int]:
@@ -108,9 +167,24 @@ async def chat(
                 if text in QUIT:
                     break
                 before = _activity(server, user_id)
-                if text.isdigit() and 1 <= int(text) <= len(view.choices):
-                    message_id, data = view.choices[int(text) - 1]
-                    await server.press(user_id, message_id, data)
+                pressed = view.choice(int(text)) if text.isdigit() else view.key(text)
+                if isinstance(pressed, tuple):
+                    try:
+                        await server.press(user_id, *pressed)
+                    except AssertionError:  # the bot has since taken that button away
+                        print(NO_BUTTON, file=out, flush=True)
+                        continue
+                elif isinstance(pressed, Key):
+                    view.pressed()
+                    if pressed.contact:
+                        # Telegram sends the resident's own number; here they type a pretend one.
+                        print(f"เบอร์ที่จะแชร์ (Enter = {FAKE_PHONE})> ", end="", file=out, flush=True)
+                        phone = (await loop.run_in_executor(None, read_line)).strip()
+                        await server.send_contact(
+                            user_id, phone or FAKE_PHONE, "ผู้ทดลอง", user_id=user_id
+                        )
+                    else:
+                        await server.send_text(user_id, pressed.text)
                 else:
                     await server.send_text(user_id, text)
                 # Wait for the bot's first reaction, then for it to finish, so the prompt

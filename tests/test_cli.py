@@ -74,15 +74,66 @@ def test_chat_in_the_terminal_with_numbered_buttons(tmp_path: Path) -> None:
         "chat",
         "--db",
         str(tmp_path / "chat.sqlite3"),
-        stdin="U2T คืออะไร\n1\n2\n:q\n",
+        stdin="U2T คืออะไร\n2\n2\n:q\n",
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "สวัสดีค่ะ" in out  # /start is sent for the newcomer
     assert "U2T มหาวิทยาลัยสู่ตำบล" in out  # the answer
-    assert "[1] 🏠 เมนูหลัก" in out  # buttons as numbered choices
-    assert "เลือกเรื่องที่สนใจได้เลยค่ะ" in out  # 1 pressed the menu button
+    assert "[1] 📖 อ่านต่อ\n     [2] 🏠 เมนูหลัก" in out  # buttons as numbered choices
+    assert "เลือกเรื่องที่สนใจได้เลยค่ะ" in out  # 2 pressed the menu button
     assert "💼 โครงการสร้างอาชีพและรายได้" in out  # 2 opened the programmes list
+    assert "Traceback" not in done.stderr
+
+
+SIGNUP_KB = """\
+entries:
+  - id: veg-workshop
+    kind: activity
+    title: อบรมปลูกผักปลอดสารพิษ
+    questions: [อบรมปลูกผักปลอดสารพิษ]
+    answer: เรียนเตรียมดิน เพาะกล้า ดูแลแปลง
+    starts: 2030-12-14T08:30:00+07:00
+    location: ตลาดจอมพล
+    capacity: 30
+    signup: true
+"""
+
+
+def test_chat_shows_the_reply_keyboard_and_shares_a_pretend_phone(tmp_path: Path) -> None:
+    """A whole sign-up in the terminal: sign up, consent, the profile name, then the reply
+    keyboard's "share my phone number" (numbered after the inline buttons), which asks for
+    a pretend number and sends it as the resident's contact."""
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(SIGNUP_KB, encoding="utf-8")
+    script = "อบรมปลูกผักปลอดสารพิษ\n1\n1\n1\n1\n0898765432\n:q\n"
+    done = run_cli("chat", "--kb", str(kb), "--db", str(tmp_path / "c.sqlite3"), stdin=script)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "[1] 📝 สมัคร" in out
+    assert "แป้นพิมพ์: [2] 📱 แชร์เบอร์โทรของฉัน" in out  # after the name button, [1]
+    # The name button went with the name: the keyboard's number moves up, and is shown so.
+    assert "แป้นพิมพ์: [1] 📱 แชร์เบอร์โทรของฉัน" in out
+    assert "เบอร์ที่จะแชร์ (Enter = +66812345678)>" in out
+    assert "✅ บันทึกเบอร์ 089-876-5432 แล้วค่ะ" in out  # the shared contact, read as one
+    assert "✅ สมัครเรียบร้อยแล้ว\n     อบรมปลูกผักปลอดสารพิษ" in out
+    assert "👤 ผู้ทดลอง · 📱 089-876-5432" in out
+    assert "Traceback" not in done.stderr
+
+
+def test_chat_types_a_keyboard_button_by_its_text_and_refuses_a_spent_button(
+    tmp_path: Path,
+) -> None:
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(SIGNUP_KB, encoding="utf-8")
+    # 1 (sign up), 1 (consent), then the keyboard's text typed before a name is given: the
+    # bot reads it as the name; later "9" presses nothing.
+    script = "อบรมปลูกผักปลอดสารพิษ\n1\n1\nสมศรี ใจดี\n📱 แชร์เบอร์โทรของฉัน\n\n9\n:q\n"
+    done = run_cli("chat", "--kb", str(kb), "--db", str(tmp_path / "c.sqlite3"), stdin=script)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "เบอร์ที่จะแชร์ (Enter = +66812345678)>" in out  # typed text pressed the key
+    assert "👤 สมศรี ใจดี · 📱 081-234-5678" in out  # Enter: the pretend number
     assert "Traceback" not in done.stderr
 
 
