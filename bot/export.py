@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime, tzinfo
 
+from bot.checkins import Checkins
 from bot.phone import display_phone
 from bot.signups import Signups
 from bot.store import Store
@@ -20,13 +21,16 @@ HEADER = [
     "people",
     "signed up at",
     "cancelled at",
+    "checked in at",  # at the door (bot.checkins), local time
 ]
 Row = list[str | int | None]
 
 
 async def signup_rows(store: Store, tz: tzinfo, entry_id: str | None = None) -> list[Row]:
-    """Every sign-up (cancelled ones too, with the time), entry by entry, in sign-up order."""
+    """Every sign-up (cancelled ones too, with the time), entry by entry, in sign-up order,
+    with when the resident was checked in at the door."""
     rows = await Signups(store).roster(entry_id)
+    checked_in = await Checkins(store).times(entry_id)
     out: list[Row] = []
     queue: dict[str, int] = {}
     for r in rows:
@@ -44,15 +48,17 @@ async def signup_rows(store: Store, tz: tzinfo, entry_id: str | None = None) -> 
                 r["people"],
                 _local(r["created_at"], tz),
                 _local(r["cancelled_at"], tz),
+                _local(checked_in.get(r["id"]), tz),
             ]
         )
     return out
 
 
-def _local(stamp: str | None, tz: tzinfo) -> str | None:
+def _local(stamp: str | datetime | None, tz: tzinfo) -> str | None:
     if not stamp:
         return None
-    return datetime.fromisoformat(stamp).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _cell(value: str | int | None) -> str | int | None:

@@ -18,9 +18,16 @@ from bot.chat_context import CONTEXT_TTL
 from bot.erasure import forget
 from bot.flows import FLOW_TTL
 from bot.phone import display_phone
-from bot.signups import Signup
+from bot.signups import Signup, Status
 from bot.store import utcnow
-from handlers.actions import CancelConfirm, CancelKeep, CancelSignup, Forget, MySignups
+from handlers.actions import (
+    CancelConfirm,
+    CancelKeep,
+    CancelSignup,
+    CheckinCode,
+    Forget,
+    MySignups,
+)
 from handlers.common import (
     Context,
     Tap,
@@ -73,6 +80,11 @@ async def my_signups_view(
             else None
         )
         lines.append(texts.my_signup_line(n, s.entry_title, date, s.position, s.people))
+        # The check-in code: a confirmed seat at an event not yet over (none while waiting).
+        if s.status is Status.CONFIRMED and entry is not None:
+            if entry.starts is None or entry.is_upcoming(services.clock()):
+                label = truncate(f"{texts.BTN_CHECKIN_CODE} {n}. {s.entry_title}")
+                rows.append([CheckinCode(s.id).button(label)])
         rows.append(
             [CancelSignup(s.id).button(truncate(f"{texts.BTN_CANCEL_SIGNUP} {n}. {s.entry_title}"))]
         )

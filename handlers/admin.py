@@ -1,4 +1,5 @@
-"""Organisers and staff: /export, /stats, /unanswered (learn residents' phrasings), /reload."""
+"""Organisers and staff: /export, /stats (with attendance), /unanswered (learn residents'
+phrasings), /reload."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
+from bot.checkins import Checkins
 from bot.export import signup_rows, to_csv, to_xlsx
 from handlers.actions import (
     Action,
@@ -32,6 +34,7 @@ from handlers.common import (
 )
 
 log = logging.getLogger(__name__)
+STATS_ATTENDED = 5  # past events /stats shows attendance for
 
 
 # ------------------------------------------------------------------ export
@@ -68,7 +71,8 @@ async def admin_export_button(update: Update, context: Context, tap: Tap[Export]
 # ------------------------------------------------------------------ stats
 @admin_only
 async def admin_stats_command(update: Update, context: Context) -> None:
-    """/stats: seats and waiting lists, subscribers, questions of the last 7 days."""
+    """/stats: seats and waiting lists, who came to past events (checked in of confirmed),
+    subscribers, questions of the last 7 days."""
     services = context.services
     now = services.clock()
     lines = [texts.STATS_TITLE]
@@ -77,6 +81,18 @@ async def admin_stats_command(update: Update, context: Context) -> None:
             continue
         seats, waiting = await services.signups.seats(entry.id)
         lines.append(texts.stats_entry(entry.title, seats, entry.capacity, waiting))
+    # Who came: the events that have started, latest first (a few, to keep it short).
+    started = sorted(
+        (e for e in services.knowledge.kb if e.signup and e.starts is not None and e.starts <= now),
+        key=lambda e: e.starts or now,
+        reverse=True,
+    )
+    counts = await Checkins(services.db).attendance(e.id for e in started)
+    attended = [(e, counts[e.id]) for e in started if e.id in counts][:STATS_ATTENDED]
+    if attended:
+        lines.append(texts.STATS_ATTENDANCE_TITLE)
+        for entry, (came, confirmed) in attended:
+            lines.append(texts.stats_attendance(entry.title, came, confirmed))
     subs = await services.r.subscriptions.counts()
     lines.append(texts.stats_subscribers(subs))
     asked, missed = await services.r.questions.counts(now - timedelta(days=7))

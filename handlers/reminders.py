@@ -11,14 +11,15 @@ from telegram.ext import Application
 
 from bot import texts
 from bot.services import Services
-from handlers.actions import CancelSignup
+from handlers.actions import CancelSignup, CheckinCode
 from handlers.common import Context, menu_row, run_at_start_and_every
 
 log = logging.getLogger(__name__)
 
 
 async def reminders_due_job(context: Context) -> None:
-    """Remind confirmed residents of what is due (each reminder once), with a cancel button."""
+    """Remind confirmed residents of what is due (each reminder once), with their check-in
+    code and a cancel button."""
     s = context.services
     if s.repos is None:
         return
@@ -38,8 +39,15 @@ async def reminders_due_job(context: Context) -> None:
             entry.location,
             item.lead.name,
         )
+        # The check-in code as a button, not the photo: a crowd's reminders go out at once
+        # and a photo each would upload hundreds of images most will open only at the door;
+        # the code is made when first asked for, and /mysignups shows the same button.
         markup = InlineKeyboardMarkup(
-            [[CancelSignup(item.signup_id).button(texts.BTN_CANCEL_MY_SIGNUP)], menu_row()]
+            [
+                [CheckinCode(item.signup_id).button(texts.BTN_CHECKIN_CODE)],
+                [CancelSignup(item.signup_id).button(texts.BTN_CANCEL_MY_SIGNUP)],
+                menu_row(),
+            ]
         )
         try:
             await context.bot.send_message(item.user_id, text, reply_markup=markup)

@@ -293,7 +293,7 @@ async def test_exports_open_in_excel_with_thai_intact(env: BotEnv) -> None:
     table = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert table[0] == [
         "entry id", "entry title", "status", "queue position", "name", "phone", "people",
-        "signed up at", "cancelled at",
+        "signed up at", "cancelled at", "checked in at",
     ]  # fmt: skip
     assert table[1][:7] == [
         "ws-small",
