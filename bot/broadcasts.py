@@ -3,6 +3,9 @@ after a crash (owns the `broadcasts` and `deliveries` tables).
 
 Each recipient's state is written as soon as Telegram accepts their message, so a restart
 resends only what was in flight at the moment of the crash.
+
+An announcement of an entry (handlers/announce.py) is a broadcast with `entry_id` set: each of
+its messages carries the entry's sign-up button.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import texts
 from bot.residents import Residents
 from bot.store import Store, stamp, utcnow
 
@@ -36,6 +40,7 @@ class Broadcast:
     status: str  # running | done | cancelled
     progress_chat: int | None
     progress_message: int | None
+    entry_id: str | None = None  # an announcement: the entry whose sign-up button it carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,7 @@ class Counts:
 
 _COLUMNS = (
     "id, created_by, created_at, audience, kind, body, file_id, status,"
-    " progress_chat, progress_message"
+    " progress_chat, progress_message, entry_id"
 )
 
 
@@ -68,6 +73,7 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
         row["status"],
         row["progress_chat"],
         row["progress_message"],
+        row["entry_id"],
     )
 
 
@@ -87,14 +93,24 @@ class Broadcasts:
         file_id: str | None,
         recipients: list[int],
         progress_chat: int | None,
+        *,
+        entry_id: str | None = None,
+        progress_message: int | None = None,
     ) -> Broadcast:
+        """`entry_id`: an announcement whose messages carry this entry's sign-up button.
+        `progress_message`: the organiser's message that shows its progress, when known
+        already (written with the broadcast, so a tap delivered twice finds it)."""
         async with self.store.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO broadcasts (created_by, created_at, audience, kind, body, file_id,"
-                " status, progress_chat) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)"
+                " status, progress_chat, progress_message, entry_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)"
                 f" RETURNING {_COLUMNS}",
-                (created_by, stamp(utcnow()), audience, kind, body, file_id, progress_chat),
-            )
+                (
+                    created_by, stamp(utcnow()), audience, kind, body, file_id, progress_chat,
+                    progress_message, entry_id,
+                ),
+            )  # fmt: skip
             row = await cur.fetchone()
             await cur.close()
             assert row is not None
@@ -107,6 +123,15 @@ class Broadcasts:
     async def get(self, broadcast_id: int) -> Broadcast | None:
         rows = await self.store.query(
             f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+        return _broadcast(rows[0]) if rows else None
+
+    async def shown_in(self, chat_id: int, message_id: int) -> Broadcast | None:
+        """The broadcast whose progress this message shows, if any: the confirming tap of
+        an announcement, delivered twice, finds the broadcast it already started."""
+        rows = await self.store.query(
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE progress_chat = ? AND progress_message = ?",
+            (chat_id, message_id),
         )
         return _broadcast(rows[0]) if rows else None
 
@@ -167,14 +192,34 @@ class Broadcasts:
         return [(_broadcast(r), await self.counts(r["id"])) for r in rows]
 
 
-async def send_content(bot: Bot, chat_id: int, kind: str, body: str, file_id: str | None) -> None:
+async def send_content(
+    bot: Bot,
+    chat_id: int,
+    kind: str,
+    body: str,
+    file_id: str | None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
     """Send a broadcast's content: the preview and every delivery go through here."""
     if kind == "photo":
-        await bot.send_photo(chat_id, file_id or "", caption=body or None)
+        await bot.send_photo(chat_id, file_id or "", caption=body or None, reply_markup=markup)
     elif kind == "document":
-        await bot.send_document(chat_id, file_id or "", caption=body or None)
+        await bot.send_document(chat_id, file_id or "", caption=body or None, reply_markup=markup)
     else:
-        await bot.send_message(chat_id, body)
+        await bot.send_message(chat_id, body, reply_markup=markup)
+
+
+def signup_link(bot_username: str, entry_id: str) -> str:
+    """A link that opens the bot with `/start signup_<id>` (handlers/signup.py's deep link)."""
+    return f"https://t.me/{bot_username}?start=signup_{entry_id}"
+
+
+def signup_markup(bot_username: str, entry_id: str) -> InlineKeyboardMarkup:
+    """An announcement's "📝 สมัคร" button. A link, not a callback button: a link opens the
+    bot for someone who never started it (a friend the message was forwarded to), where a
+    callback would need a chat with the bot first."""
+    button = InlineKeyboardButton(texts.BTN_SIGNUP, url=signup_link(bot_username, entry_id))
+    return InlineKeyboardMarkup([[button]])
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -257,10 +302,11 @@ class Delivery:
 
     async def _deliver(self, user_id: int) -> tuple[str, str | None]:
         b = self.broadcast
+        markup = signup_markup(self.bot.username, b.entry_id) if b.entry_id else None
         error = ""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await send_content(self.bot, user_id, b.kind, b.body, b.file_id)
+                await send_content(self.bot, user_id, b.kind, b.body, b.file_id, markup)
                 return "sent", None
             except Forbidden as exc:  # blocked the bot, or deactivated
                 return "blocked", str(exc)
