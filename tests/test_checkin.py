@@ -13,10 +13,12 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 
 from bot import texts
+from bot.config import ConfigError, Settings
 from bot.services import Services
 from bot.store import Store
 from fakebot import SentMessage
@@ -30,6 +32,14 @@ DOOR = 900002  # door staff: BOT_CHECKIN_IDS only
 LINK = re.compile(rf"https://t\.me/{BOT}\?start=(ci_[A-Za-z0-9_-]{{22}})")
 # The forum (conftest.SIGNUP_KB) runs 20 Dec 2030 13.00-16.30; staff scan at 12.30.
 FORUM_DAY = datetime(2030, 12, 20, 12, 30, tzinfo=BANGKOK)
+
+
+def test_checkin_ids_read_and_checked_like_admin_ids() -> None:
+    settings = Settings.from_env({"BOT_CHECKIN_IDS": " 7, 8;9 ", "BOT_ADMIN_IDS": "1"})
+    assert settings.checkin_ids == frozenset({7, 8, 9}) and settings.admin_ids == frozenset({1})
+    assert settings.can_check_in(7) and settings.can_check_in(1) and not settings.can_check_in(2)
+    with pytest.raises(ConfigError, match="BOT_CHECKIN_IDS"):
+        Settings.from_env({"BOT_CHECKIN_IDS": "12,abc"})
 
 
 @asynccontextmanager
@@ -154,6 +164,8 @@ async def test_a_code_tells_nobody_but_staff_anything(tmp_path: Path, signup_kb:
         posted = await in_group(env, GROUP, DOOR, f"/start@{BOT} {code}")
         assert [m.text for m in posted] == [texts.PRIVATE_ONLY]
         assert private_chat_button(posted[0]).startswith(f"https://t.me/{BOT}")
+        posted = await in_group(env, GROUP, DOOR, f"/checkin@{BOT} สมหญิง")
+        assert [m.text for m in posted] == [texts.PRIVATE_ONLY]
         assert all(at is None for at, _ in (await checkin_rows(env)).values())
 
 
