@@ -11,6 +11,7 @@ and one "already checked in".
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from bot.store import Store, stamp
 # 64 characters Telegram allows after ?start=.
 TOKEN_BYTES = 16
 TOKEN_RE = r"[A-Za-z0-9_-]{22}"
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 FIND_LIMIT = 10  # sign-ups /checkin lists at most: a longer list is no use at a door
 
 _ATTENDEE = (
@@ -172,22 +174,27 @@ class Checkins:
 
     async def find(self, query: str, entry_ids: Iterable[str]) -> list[Attendee]:
         """Confirmed sign-ups for these entries whose phone is the one typed (any way Thai
-        people write it) or whose name contains the text typed; at most FIND_LIMIT."""
+        people write it) or ends with the 4-9 digits typed, or whose name contains the text
+        typed; at most FIND_LIMIT."""
         ids = sorted(set(entry_ids))
         text = " ".join(query.split())
         if not ids or not text:
             return []
         marks = ",".join("?" * len(ids))
         phone = normalize_phone(text)
+        digits = re.sub(r"[\s-]", "", text).translate(_THAI_DIGITS)
         if phone is not None:
             where, arg = "p.phone = ?", phone
+        elif re.fullmatch(r"[0-9]{4,9}", digits):
+            # The last digits of a phone, as staff ask "เบอร์ลงท้าย 5678".
+            where, arg = "substr(p.phone, -length(?)) = ?", digits
         else:
             # instr, not LIKE: a typed % or _ is then just a character.
             where, arg = "instr(lower(p.name), lower(?)) > 0", text
         rows = await self.store.query(
             f"{_ATTENDEE} WHERE s.status = 'confirmed' AND s.entry_id IN ({marks}) AND {where}"
             " ORDER BY p.name, s.id LIMIT ?",
-            (*ids, arg, FIND_LIMIT),
+            (*ids, *([arg] * where.count("?")), FIND_LIMIT),
         )
         return [_attendee(r) for r in rows]
 

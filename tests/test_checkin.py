@@ -195,6 +195,10 @@ async def test_checkin_by_phone_or_name_and_forged_buttons(
         assert "ใจกล้า · 081-111-2222 · 👥 1\n    เสวนาพัฒนาเมือง · ☑️ เช็กอินแล้ว 12.30 น." in found.text
         again = await env.tap(DOOR, found, found.find_button("ใจกล้า"))
         assert again.text.startswith("⚠️ เช็กอินแล้วเมื่อ 12.30 น.")
+        # By the last digits of the phone (Thai digits too).
+        for ending in ("4444", "๓๔๔๔๔"):
+            found = last(await env.send(DOOR, f"/checkin {ending}"))
+            assert found.button_texts() == ["✅ 1. สมชาย ศรีสุข · เสวนาพัฒนาเมือง"], ending
         nobody = last(await env.send(DOOR, "/checkin ไม่มีใครชื่อนี้"))
         assert nobody.text == texts.plain(texts.checkin_none("ไม่มีใครชื่อนี้"))
 
