@@ -27,11 +27,13 @@ from bot.services import BotContext, Repos, Services, set_admin_commands
 from handlers import (
     account,
     admin,
+    announce,
     ask,
     broadcast,
     browse,
     checkin,
     errors,
+    events,
     followup,
     inbox,
     listing,
@@ -170,7 +172,8 @@ def build_application(
     Services(settings, knowledge).install(app)
 
     # Groups before 0, in this order: the button gate (-30), broadcast composing (-20),
-    # sign-up flow steps (-10), follow-ups about what was just shown (-5).
+    # events made in Telegram (-18), inbox replies (-15), sign-up flow steps (-10),
+    # follow-ups about what was just shown (-5).
     signup.register(app)  # first: its deep link /start signup_<id> wins over plain /start;
     #                       its flow steps (group -10) see text before it becomes a question
     checkin.register(app)  # before /start: its deep link /start ci_<token>; /checkin
@@ -179,8 +182,10 @@ def build_application(
     account.register(app)  # /mysignups (see, cancel), /forgetme
     subscribe.register(app)  # /subscribe, /unsubscribe
     broadcast.register(app)  # organisers: /broadcast (its composing step is group -20), /broadcasts
+    announce.register(app, broadcast.start_delivery)  # an entry's announcement; change notices
     admin.register(app)  # organisers and staff: /export, /stats, /unanswered, /reload
     inbox.register(app)  # a person to reach: questions left for organisers, /inbox, replies (-15)
+    events.register(app)  # organisers: /newevent, /myevents (their typed steps: group -18)
     reminders.register(app)  # the job that reminds confirmed residents
     followup.register(app)  # "จัดที่ไหน", "อันที่สอง" about what was just shown (group -5)
     smalltalk.register(app)  # greetings, thanks, 555, 🙏: a reply in kind (group 0, before ask)

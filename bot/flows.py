@@ -22,6 +22,8 @@ class FlowKind(StrEnum):
     SIGNUP = "signup"
     BROADCAST = "broadcast"
     STAFF_REPLY = "reply"  # an organiser answering a question left for them (/inbox)
+    NEW_EVENT = "newevent"  # an organiser making an entry in Telegram (/newevent)
+    EDIT_EVENT = "editevent"  # an organiser changing one field of it (/myevents)
 
 
 class SignupStep(StrEnum):
@@ -42,11 +44,33 @@ class StaffReplyStep(StrEnum):
     TEXT = "text"  # the organiser's next message is the reply (data: the question's id)
 
 
-Step = SignupStep | BroadcastStep | StaffReplyStep
-_STEPS: dict[FlowKind, type[SignupStep] | type[BroadcastStep] | type[StaffReplyStep]] = {
+class NewEventStep(StrEnum):
+    KIND = "kind"
+    TITLE = "title"
+    WHEN = "when"
+    WHEN_OK = "when_ok"  # the date read back in full: right, or type it again
+    PLACE = "place"
+    SIGNUP = "signup"
+    CAPACITY = "capacity"
+    PEOPLE = "people"
+    ANSWER = "answer"
+    QUESTIONS = "questions"
+    CONTACT = "contact"
+    PREVIEW = "preview"  # shown as residents will see it: publish, redo a field, or drop
+
+
+class EditEventStep(StrEnum):
+    VALUE = "value"  # the organiser's next message is the field's new value
+    WHEN_OK = "when_ok"  # a new date read back in full before it is applied
+
+
+Step = SignupStep | BroadcastStep | StaffReplyStep | NewEventStep | EditEventStep
+_STEPS: dict[FlowKind, type[Step]] = {
     FlowKind.SIGNUP: SignupStep,
     FlowKind.BROADCAST: BroadcastStep,
     FlowKind.STAFF_REPLY: StaffReplyStep,
+    FlowKind.NEW_EVENT: NewEventStep,
+    FlowKind.EDIT_EVENT: EditEventStep,
 }
 
 
