@@ -68,6 +68,7 @@ from handlers.common import (
     notify_promotions,
     on_button,
     send_blocks,
+    send_change_notices_soon,
     show,
     truncate,
 )
@@ -738,11 +739,14 @@ def _refusal(exc: EntryRefused) -> str:
 
 
 async def _after_change(message: Message, context: Context, change: Change, panel: bool) -> None:
-    """Put the change in service, tell whoever got a seat, and say what changed."""
+    """Put the change in service, tell whoever got a seat, send the notices it queued now,
+    and say what changed."""
     services = context.services
     if change.id:
         await services.rebuild()
         await notify_promotions(context, change.promoted)
+        if change.notified:
+            send_change_notices_soon(context.application)
     if not change.id:
         text = texts.EVENT_NOTHING_CHANGED
     else:

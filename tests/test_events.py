@@ -5,6 +5,7 @@ Everyone else is refused every step, forged buttons included."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +39,17 @@ async def count(env: BotEnv, sql: str) -> int:
         return int((await store.query(sql))[0][0])
     finally:
         await store.close()
+
+
+async def change_notices(env: BotEnv, user: int) -> list[SentMessage]:
+    """The change notices a resident received, once any has arrived (10 s at most)."""
+    for _ in range(100):
+        found = [m for m in env.server.messages(user) if m.text.startswith("📢 เปลี่ยนแปลง")]
+        if found:
+            await env.server.wait_idle(quiet=0.3)  # a second copy would be here by now
+            return [m for m in env.server.messages(user) if m.text.startswith("📢 เปลี่ยนแปลง")]
+        await asyncio.sleep(0.1)
+    return []
 
 
 async def create(env: BotEnv, capacity: str | None = "2") -> tuple[str, SentMessage]:
@@ -96,6 +108,9 @@ async def create(env: BotEnv, capacity: str | None = "2") -> tuple[str, SentMess
         texts.BTN_EVENT_VIEW,
         texts.BTN_EVENT_PANEL,
     ]
+    # Announcing is the announcements' feature: its preview answers the button.
+    announce = published.find_button(texts.BTN_EVENT_ANNOUNCE)
+    assert last(await env.press(ADMIN_ID, published, announce, until="ยืนยันส่ง"))
     panel_data = published.find_button(texts.BTN_EVENT_PANEL)
     parsed = EventPanel.parse(panel_data)
     assert parsed is not None and parsed.entry.startswith(f"tg-{year_ce()}1212-")
@@ -162,6 +177,11 @@ async def test_an_organiser_creates_an_event_and_runs_it_from_telegram(env: BotE
     assert "ผู้สมัคร 3 คนจะได้รับแจ้ง" in moved.text
     answer = last(await env.send(resident, TITLE))
     assert texts.when_short(new_start, None, BANGKOK) in answer.text
+    # Told at once (the change notices' own feature), each once.
+    for user in (760002, 760003, 760004):
+        notices = await change_notices(env, user)
+        assert len(notices) == 1, (user, [m.text for m in env.server.messages(user)])
+        assert texts.thai_when(new_start, None, BANGKOK) in notices[0].text
 
     # A new place; the resident's answer follows.
     placed = await edit(env, published, "place", "หอประชุมอำเภอ")
