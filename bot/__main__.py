@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from bot.entries import Made
 
 DEFAULT_EVAL = ROOT / "tests" / "eval" / "questions.yaml"
+# Invented upcoming events that show listing and sign-up: `chat` and `eval` load them beside
+# the shipped knowledge base, `run` and `ask` never do (see the file's header).
+EXAMPLES = ROOT / "data" / "examples"
 
 
 def _setup_logging(verbose: bool = False, quiet: bool = False) -> None:
@@ -44,16 +47,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _knowledge(settings: Settings) -> Knowledge:
-    return Knowledge.load(settings.kb_path, settings.lexicon_path, settings.tz)
+def _knowledge(settings: Settings, examples: bool = False) -> Knowledge:
+    paths = (settings.kb_path, EXAMPLES) if examples else settings.kb_path
+    return Knowledge.load(paths, settings.lexicon_path, settings.tz)
 
 
-def _ready(args: argparse.Namespace) -> Knowledge:
+def _examples(args: argparse.Namespace, settings: Settings) -> bool:
+    """The example events join the shipped knowledge base only (not one given with --kb or
+    BOT_KB_PATH, whose ids they could clash with), unless --no-examples."""
+    default = Settings().kb_path
+    return (
+        not getattr(args, "no_examples", False)
+        and not getattr(args, "kb", None)
+        and settings.kb_path.resolve() == default.resolve()
+        and EXAMPLES.is_dir()
+    )
+
+
+def _ready(args: argparse.Namespace, examples: bool = False) -> Knowledge:
     """The knowledge base as the bot answers from it: with the sentence model's vectors
     (from the cache beside the database), unless --lexical or BOT_SEMANTIC=0, and its
-    thresholds calibrated on it."""
+    thresholds calibrated on it; with the example events if `examples`."""
     settings = _settings(args)
-    knowledge = _knowledge(settings)
+    knowledge = _knowledge(settings, examples and _examples(args, settings))
     semantic = settings.semantic and not args.lexical
     return knowledge.prepare(
         latin=False, semantic=semantic, vector_cache=settings.vector_path if semantic else None
@@ -193,7 +209,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from kb.evaluate import baseline, evaluate, load_questions
 
-    knowledge = _ready(args)
+    # The labelled set asks about the example events too (ex-… ids).
+    knowledge = _ready(args, examples=True)
     questions = load_questions(args.file or DEFAULT_EVAL)
     report = evaluate(knowledge.matcher, questions)
     model = "with the sentence model" if knowledge.matcher.semantic else "lexical only"
@@ -228,13 +245,17 @@ def cmd_vectors(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    knowledge = _knowledge(settings)
-    target = semantic.shipped_path(settings.kb_path)
-    cache = semantic.VectorCache(target)
-    knowledge.matcher.prepare_semantic(cache)
-    cache.save(force=True)  # also when nothing was new: drops vectors of edited phrasings
-    texts, _ = knowledge.matcher.phrasings()
-    print(f"{target}: vectors of {len(texts)} phrasings")
+    # Each folder ships the vectors of its own phrasings: the examples' beside them, for
+    # `chat` and `eval`, which load both.
+    folders = [settings.kb_path, *([EXAMPLES] if _examples(args, settings) else [])]
+    for folder in folders:
+        knowledge = _knowledge(replace(settings, kb_path=folder))
+        target = semantic.shipped_path(folder)
+        cache = semantic.VectorCache(target)
+        knowledge.matcher.prepare_semantic(cache)
+        cache.save(force=True)  # also when nothing was new: drops vectors of edited phrasings
+        texts, _ = knowledge.matcher.phrasings()
+        print(f"{target}: vectors of {len(texts)} phrasings")
     # The calibration questions' vectors, shipped beside them for every knowledge base.
     questions = calibration.load_questions(calibration.DEFAULT_PATH)
     target = semantic.shipped_path(calibration.DEFAULT_PATH)
@@ -282,8 +303,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     settings = replace(
         _settings(args), db_path=Path(args.db) if args.db else ROOT / "data" / "chat.sqlite3"
     )
-    knowledge = _knowledge(settings)
-    asyncio.run(chat(settings, knowledge))
+    examples = _examples(args, settings)
+    knowledge = _knowledge(settings, examples)
+    asyncio.run(chat(settings, knowledge, examples=examples))
     return 0
 
 
@@ -350,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat with the bot in this terminal: no token, no network")
     p.add_argument("--kb", help="knowledge base file or folder (default BOT_KB_PATH)")
     p.add_argument("--db", help="SQLite file for this chat (default data/chat.sqlite3)")
+    p.add_argument(
+        "--no-examples",
+        action="store_true",
+        help="without the example events of data/examples (exactly what `run` serves)",
+    )
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("ask", help="answer questions from the command line")
@@ -383,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("kb", help="the entries organisers made in Telegram")
+    p.set_defaults(func=cmd_kb_export)  # its one subcommand so far
     kb_sub = p.add_subparsers(dest="kb_command", required=True)
     q = kb_sub.add_parser("export", help="write them as YAML for data/kb")
     q.add_argument("--out", help="file to write (default: standard output)")
