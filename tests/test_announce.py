@@ -17,6 +17,7 @@ from fakebot import SentMessage
 from handlers.actions import Announce, AnnounceSend
 from handlers.common import send_change_notices_soon
 from tests.conftest import ADMIN_ID, BANGKOK, BotEnv
+from tests.test_events import TITLE, change_notices, create, edit, next_year, year_ce
 
 STARTS = datetime(2030, 12, 15, 13, 0, tzinfo=BANGKOK)
 CHANGE, CANCELLED = "📢 เปลี่ยนแปลง: ", "❌ ยกเลิกงาน: "
@@ -106,16 +107,52 @@ async def test_announce_preview_send_and_sign_up_from_the_button(env: BotEnv) ->
     recent = await Services.of(env.app).r.broadcasts.recent()
     assert [(b.entry_id, b.audience) for b, _ in recent] == [(entry_id, "topic:forums")]
 
-    # A resident taps "📝 สมัคร": Telegram opens the bot with the link's /start payload.
-    payload = parse_qs(urlsplit(link).query)["start"][0]
     for user, outcome in ((501, "✅ สมัครเรียบร้อยแล้ว"), (502, "🕒 รายชื่อสำรอง ลำดับที่ 1")):
-        consent = (await env.send(user, f"/start {payload}"))[-1]
-        await env.press(user, consent, consent.find_button("✅ ยินยอม"))
-        await env.send(user, "สมศรี ใจดี")
-        done = (await env.send(user, "081-234-5678", until="/mysignups"))[-1]
+        done = await link_sign_up(env, user, link)
         assert done.text.startswith(outcome) and "เวทีเมืองน่าอยู่ <ครั้งที่ 1>" in done.text
     signups = await Services.of(env.app).signups.for_entry(entry_id)
     assert [(s.user_id, s.status.value) for s in signups] == [(501, "confirmed"), (502, "waitlist")]
+
+
+async def link_sign_up(env: BotEnv, user: int, link: str) -> SentMessage:
+    """A resident taps the announcement's "📝 สมัคร": Telegram opens the bot with the link's
+    /start payload; then the first-time flow. Returns the outcome."""
+    payload = parse_qs(urlsplit(link).query)["start"][0]
+    consent = (await env.send(user, f"/start {payload}"))[-1]
+    await env.press(user, consent, consent.find_button("✅ ยินยอม"))
+    await env.send(user, "สมศรี ใจดี")
+    return (await env.send(user, "081-234-5678", until="/mysignups"))[-1]
+
+
+async def test_made_in_telegram_announced_signed_up_from_the_button_and_moved(
+    env: BotEnv,
+) -> None:
+    """Issue 16's story: /newevent, announce from the published message, two residents sign
+    up from the announcement's button, the organiser moves the date in /myevents, and each
+    of them (one seated, one waiting) is told once; a subscriber not signed up is not."""
+    for user in (551, 552, 553):
+        await subscribe(env, user, "forums")
+    entry_id, published = await create(env, capacity="1")  # taps 📣 on the published message
+    question = [m for m in env.server.messages(ADMIN_ID) if "ยืนยันส่งไหมคะ" in m.text][-1]
+    assert "ผู้รับข่าว 🗣 เวทีเสวนา · 3 คน" in question.text
+    await env.press(ADMIN_ID, question, question.find_button("ยืนยันส่ง"), until="ส่งครบแล้ว")
+    await env.server.wait_idle(quiet=0.3)
+    link = f"https://t.me/kk_learning_bot?start=signup_{entry_id}"
+    for user in (551, 552, 553):
+        (announced,) = env.server.messages(user)
+        assert announced.text.startswith(f"📣 ขอเชิญร่วมงาน\n{TITLE}\n")
+        assert announced.buttons == [[(texts.BTN_SIGNUP, link)]]
+    assert (await link_sign_up(env, 551, link)).text.startswith("✅ สมัครเรียบร้อยแล้ว")
+    assert (await link_sign_up(env, 552, link)).text.startswith("🕒 รายชื่อสำรอง ลำดับที่ 1")
+
+    read_back = await edit(env, published, "when", f"19 ธ.ค. {next_year()} 10.00")
+    moved = (await env.press(ADMIN_ID, read_back, read_back.find_button("ถูกต้อง")))[-1]
+    assert "ผู้สมัคร 2 คนจะได้รับแจ้ง" in moved.text
+    new_when = texts.thai_when(datetime(year_ce(), 12, 19, 10, 0, tzinfo=BANGKOK), None, BANGKOK)
+    for user, wording in ((551, "ที่นั่งของคุณยังอยู่"), (552, "รายชื่อสำรอง ลำดับที่ 1")):
+        (notice,) = await change_notices(env, user)
+        assert f"→ {new_when}" in notice.text and wording in notice.text
+    assert starting(env.server, 553, CHANGE) == []
 
 
 async def test_an_entry_without_sign_ups_is_announced_without_the_button(env: BotEnv) -> None:
