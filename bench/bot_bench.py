@@ -37,7 +37,10 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 def knowledge() -> Knowledge:
     """As the bot answers: with the sentence model's vectors (the bot's post_init does the
     same before its first question)."""
-    k = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    # The example events (data/examples) are the upcoming ones residents sign up for.
+    k = Knowledge.load(
+        (ROOT / "data" / "kb", ROOT / "data" / "examples"), ROOT / "data" / "lexicon.yaml", BANGKOK
+    )
     return k.prepare(latin=False)
 
 

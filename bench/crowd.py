@@ -102,7 +102,10 @@ async def first_answers(
 
 
 async def run() -> dict[str, Any]:
-    k = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    # The example events (data/examples) are the upcoming ones residents sign up for.
+    k = Knowledge.load(
+        (ROOT / "data" / "kb", ROOT / "data" / "examples"), ROOT / "data" / "lexicon.yaml", BANGKOK
+    )
     asks = crowd_questions()
     results: dict[str, Any] = {"residents": RESIDENTS, "questions_each": QUESTIONS}
     for scenario, spread in (("at_once", 0.0), ("arriving", SPREAD_S)):

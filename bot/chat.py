@@ -22,6 +22,10 @@ from kb.knowledge import Knowledge
 CHAT_USER_ID = 100001
 QUIT = {":q", ":quit", "/quit", "/exit"}
 FAKE_PHONE = "+66812345678"
+EXAMPLES_NOTE = (
+    "⚠️ มีกิจกรรมตัวอย่างที่แต่งขึ้น (data/examples) ชื่อขึ้นต้นด้วย [ตัวอย่าง] ไม่ใช่กำหนดการจริง"
+    " `python -m bot run` ไม่แสดงให้ประชาชนเห็น (--no-examples: ไม่โหลดในแชตนี้)"
+)
 NO_BUTTON = "(ปุ่มนี้ไม่มีแล้ว เลือกจากปุ่มล่าสุดค่ะ)"
 
 
@@ -122,7 +126,10 @@ async def chat(
     *,
     read_line: Callable[[], str] | None = None,
     out: TextIO | None = None,
+    examples: bool = False,
 ) -> None:
+    """Run the bot and play the resident in the terminal; `examples`: the knowledge base
+    holds the invented example events, and the banner says so."""
     out = out or sys.stdout
     read_line = read_line or sys.stdin.readline
     view = TerminalView(out)
@@ -151,6 +158,8 @@ async def chat(
                 file=out,
                 flush=True,
             )
+            if examples:
+                print(EXAMPLES_NOTE, file=out, flush=True)
             await server.send_text(user_id, "/start")
             await server.wait_for_message(user_id, timeout=30)  # the first answer is the slowest
             await server.wait_idle(quiet=0.3)

@@ -22,13 +22,18 @@ from kb.thai import ThaiText, load_lexicon
 ROOT = Path(__file__).resolve().parent.parent
 BANGKOK = ZoneInfo("Asia/Bangkok")
 ADMIN_ID = 900001
+# The shipped knowledge base and the invented example events beside it (data/examples):
+# what `python -m bot chat` and `eval` load, so the labelled set's ex-… questions and the
+# upcoming-event screens have something to find; `run` serves data/kb alone.
+SHIPPED = (ROOT / "data" / "kb", ROOT / "data" / "examples")
 
 
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
-    """The shipped knowledge base and matcher as the bot answers from them (with the
-    sentence model where it can run), built once for the whole run."""
-    kb = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    """The shipped knowledge base with the example events (as `chat` and `eval` load them)
+    and the matcher as the bot answers from them (with the sentence model where it can
+    run), built once for the whole run."""
+    kb = Knowledge.load(SHIPPED, ROOT / "data" / "lexicon.yaml", BANGKOK)
     return kb.prepare(latin=False)
 
 
@@ -36,7 +41,7 @@ def knowledge() -> Knowledge:
 def lexical_knowledge() -> Knowledge:
     """The shipped knowledge base with the lexical matcher alone: what the bot answers with
     where the sentence model cannot run, or on a knowledge base too large for it."""
-    kb = Knowledge.load(ROOT / "data" / "kb", ROOT / "data" / "lexicon.yaml", BANGKOK)
+    kb = Knowledge.load(SHIPPED, ROOT / "data" / "lexicon.yaml", BANGKOK)
     return kb.prepare(latin=False, semantic=False)
 
 

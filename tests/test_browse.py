@@ -14,7 +14,7 @@ from handlers.common import truncate, words
 from kb.knowledge import Knowledge
 from kb.loader import KBError, load_kb
 from kb.model import Kind
-from tests.conftest import BANGKOK, ROOT, BotEnv, start_bot
+from tests.conftest import BANGKOK, ROOT, SHIPPED, BotEnv, start_bot
 
 RESIDENT = 7301
 
@@ -214,7 +214,7 @@ def test_a_label_that_fits_is_kept_and_marks_take_no_room() -> None:
 async def test_every_shipped_entry_fits_a_small_phone(bot_env: BotEnv) -> None:
     """Each entry of the shipped knowledge base, opened from a list: at most 12 lines on a
     360-pixel-wide phone, every button label within a button."""
-    shipped = load_kb(ROOT / "data" / "kb")  # what bot_env serves
+    shipped = load_kb(SHIPPED)  # what bot_env serves
     for n, entry in enumerate(shipped):
         # A resident each: one chat's edits would wait for Telegram's per-chat pace.
         resident = RESIDENT + 1 + n

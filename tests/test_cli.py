@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from bot import texts
+from bot.chat import EXAMPLES_NOTE
 from fakebot import LocalBotApi
+from kb.loader import load_kb
 from tests.conftest import ROOT
 
 
@@ -137,6 +141,22 @@ def test_chat_types_a_keyboard_button_by_its_text_and_refuses_a_spent_button(
     assert "Traceback" not in done.stderr
 
 
+def test_chat_shows_the_example_events_labelled_and_run_leaves_them_out(tmp_path: Path) -> None:
+    done = run_cli("chat", "--db", str(tmp_path / "c.sqlite3"), stdin="/events\n:q\n")
+    assert done.returncode == 0, done.stderr
+    assert EXAMPLES_NOTE in done.stdout  # the banner says they are invented
+    titles = re.findall(r"^\s*\d+\. (.+)$", done.stdout, flags=re.M)
+    assert titles and all(t.startswith("[ตัวอย่าง] ") for t in titles)
+    # Exactly what `run` serves: the real knowledge base has no upcoming event to invent.
+    done = run_cli(
+        "chat", "--no-examples", "--db", str(tmp_path / "d.sqlite3"), stdin="/events\n:q\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert EXAMPLES_NOTE not in done.stdout and "ตัวอย่าง" not in done.stdout
+    assert texts.LIST_EMPTY["ev"] in done.stdout
+    assert not [e.id for e in load_kb(ROOT / "data" / "kb") if e.id.startswith("ex-")]
+
+
 async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with LocalBotApi(token="4242:RUN-TEST-TOKEN") as server:
         server.user(77, first_name="สมชาย")
@@ -160,6 +180,12 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                 77, timeout=10, predicate=lambda m: m.text.startswith("U2T")
             )
             assert "มหาวิทยาลัยสู่ตำบล" in answer.text
+            # The invented example events are for `chat` and `eval`: never shown here.
+            await server.send_text(77, "/events")
+            events = await server.wait_for_message(
+                77, timeout=10, predicate=lambda m: m.text.startswith("📅")
+            )
+            assert "ตัวอย่าง" not in events.text and "ex-" not in str(events.reply_markup)
         finally:
             proc.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)

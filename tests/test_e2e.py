@@ -59,7 +59,7 @@ async def test_events_in_date_order_with_buddhist_era_dates_details_and_back(
     assert "12 ธ.ค. 69 08.30 น." in listing.text  # Buddhist Era, Thai time
 
     first = upcoming[0]
-    await bot_env.tap(RESIDENT, listing, listing.find_button(first.title[:15]))
+    await bot_env.tap(RESIDENT, listing, listing.find_button("1. "))
     assert listing.text.startswith(first.title)
     assert "📅 ส. 12 ธ.ค. 2569 · 08.30–11.30 น." in listing.text  # the date once, short
     assert {"type": "bold", "offset": 0, "length": len(first.title)} in listing.entities

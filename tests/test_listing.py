@@ -166,6 +166,7 @@ def test_no_title_or_phrasing_of_the_knowledge_bases_reads_as_a_list_unless_it_i
     lists = {"kk-faq-events-list", "kk-faq-children", "kk-learning-elderly"}
     for path in [
         *(ROOT / "data" / "kb").glob("*.yaml"),
+        *(ROOT / "data" / "examples").glob("*.yaml"),
         *(ROOT / "tests" / "eval").glob("*/kb/*.yaml"),
     ]:
         for e in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:

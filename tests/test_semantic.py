@@ -122,11 +122,14 @@ def test_the_shipped_calibration_vectors_cover_the_calibration_questions() -> No
     assert not lacking, f"run `python -m bot vectors`: no vectors for {lacking[:3]}"
 
 
-def test_the_shipped_vectors_cover_the_shipped_knowledge_base(knowledge: Knowledge) -> None:
+@pytest.mark.parametrize("folder", ["kb", "examples"])
+def test_the_shipped_vectors_cover_the_shipped_knowledge_base(folder: str) -> None:
     # Without them a fresh install spends its first start (about ten seconds) embedding the
-    # knowledge base; after editing data/kb, `python -m bot vectors` writes them again.
-    texts, _ = knowledge.matcher.phrasings()
-    lacking = semantic.missing(semantic.shipped_path(ROOT / "data" / "kb"), texts)
+    # knowledge base; after editing data/kb, `python -m bot vectors` writes them again. The
+    # example events (data/examples, loaded by chat and eval) ship theirs beside them.
+    path = ROOT / "data" / folder
+    texts, _ = Knowledge.load(path, ROOT / "data" / "lexicon.yaml", BANGKOK).matcher.phrasings()
+    lacking = semantic.missing(semantic.shipped_path(path), texts)
     assert not lacking, f"run `python -m bot vectors`: no vectors for {lacking[:3]}"
 
 
