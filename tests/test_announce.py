@@ -7,16 +7,21 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot import texts
+from bot.broadcasts import Broadcasts
 from bot.entries import Action, new_id
+from bot.residents import Residents
 from bot.services import Services
+from bot.store import Store
 from fakebot import SentMessage
 from handlers.actions import Announce, AnnounceSend
 from handlers.common import send_change_notices_soon
-from tests.conftest import ADMIN_ID, BANGKOK, BotEnv
+from kb.knowledge import Knowledge
+from tests.conftest import ADMIN_ID, BANGKOK, BotEnv, start_bot
 from tests.test_events import TITLE, change_notices, create, edit, next_year, year_ce
 
 STARTS = datetime(2030, 12, 15, 13, 0, tzinfo=BANGKOK)
@@ -275,3 +280,34 @@ async def test_cancellation_is_told_and_a_blocked_resident_stops_nobody(env: Bot
     assert starting(env.server, 542, CANCELLED) == []
     rows = await services.db.query("SELECT blocked_at FROM residents WHERE user_id = 542")
     assert rows[0]["blocked_at"] is not None
+
+
+async def test_an_announcement_resumed_after_a_restart_keeps_its_button(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    """A broadcast of an entry left running by a crash: resumed at the next start, its
+    messages still carry the sign-up link (plain broadcasts, none)."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for user in (561, 562):
+            await Residents(store).touch(user)
+        broadcasts = Broadcasts(store)
+        await broadcasts.create(
+            ADMIN_ID, "topic:forums", "text", "📣 ประกาศ", None, [561, 562], None, entry_id="forum"
+        )
+        await broadcasts.create(ADMIN_ID, "all", "text", "ข่าวทั่วไป", None, [561], None)
+    finally:
+        await store.close()
+    async with start_bot(tmp_path, signup_kb) as env:
+        for user in (561, 562):  # before the resume job's first run, half a second after start
+            env.server.user(user)
+        link = "https://t.me/kk_learning_bot?start=signup_forum"
+        for user in (561, 562):
+            announced = await env.server.wait_for_message(
+                user, timeout=15, predicate=lambda m: m.text == "📣 ประกาศ"
+            )
+            assert announced.buttons == [[(texts.BTN_SIGNUP, link)]]
+        plain = await env.server.wait_for_message(
+            561, timeout=15, predicate=lambda m: m.text == "ข่าวทั่วไป"
+        )
+        assert plain.buttons == []
