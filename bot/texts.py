@@ -1027,6 +1027,10 @@ def event_too_long(limit: int) -> str:
     return f"ยาวเกินไปค่ะ ไม่เกิน {limit} ตัวอักษร"
 
 
+def event_too_many(limit: int) -> str:
+    return f"มากเกินไปค่ะ ใส่ได้ไม่เกิน {limit} แบบ บรรทัดละหนึ่งแบบ"
+
+
 def event_date_error(message: str) -> str:
     """kb.thaidate's Thai message (it quotes what was typed)."""
     return f"❌ {esc(message)}"

@@ -173,7 +173,7 @@ def _questions(text: str) -> list[str]:
     if not lines:
         raise Invalid(texts.EVENT_EMPTY)
     if len(lines) > QUESTIONS_MAX:
-        raise Invalid(texts.event_too_long(QUESTIONS_MAX))
+        raise Invalid(texts.event_too_many(QUESTIONS_MAX))
     return lines
 
 

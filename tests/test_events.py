@@ -13,7 +13,7 @@ from bot import texts
 from bot.store import Store
 from fakebot import SentMessage
 from handlers.actions import EventPanel
-from handlers.events import CAPACITY_MAX, TITLE_LIMIT
+from handlers.events import CAPACITY_MAX, QUESTIONS_MAX, TITLE_LIMIT
 from kb.knowledge import Knowledge
 from tests.conftest import ADMIN_ID, BANGKOK, BotEnv, start_bot
 from tests.test_signup_e2e import last, rows, sign_up
@@ -268,6 +268,11 @@ async def test_cancelling_asks_first_and_says_who_will_be_told(env: BotEnv) -> N
 async def test_bad_inputs_each_get_a_thai_message_and_the_same_step(env: BotEnv) -> None:
     kinds = last(await env.send(ADMIN_ID, "/newevent"))
     await env.press(ADMIN_ID, kinds, kinds.find_button("งาน/เสวนา"))
+    before = len(env.server.messages(ADMIN_ID))
+    await env.server.send_document(ADMIN_ID, b"%PDF-1.4", "poster.pdf")
+    await env.server.wait_idle(quiet=0.5)
+    (not_text,) = env.server.messages(ADMIN_ID)[before:]
+    assert not_text.text.startswith(texts.EVENT_TEXT_ONLY) and "ชื่องาน" in not_text.text
     too_long = last(await env.send(ADMIN_ID, "ก" * (TITLE_LIMIT + 1)))
     assert too_long.text.startswith(texts.event_title_too_long(TITLE_LIMIT, TITLE_LIMIT + 1))
     assert "ชื่องาน" in too_long.text.split("\n\n")[1]  # asked again
@@ -318,6 +323,10 @@ async def test_a_programme_without_a_date_and_a_field_redone_from_the_preview(
     assert ask_answer.text == texts.NEW_EVENT_ANSWER  # no seats or party size asked
     ask_questions = last(await env.send(ADMIN_ID, "ทุนให้เปล่า 5,000 บาท"))
     assert "สมัครทุนตั้งตัว" not in ask_questions.text  # no sign-up: not suggested
+    many = "\n".join(f"ทุนแบบที่ {n}" for n in range(QUESTIONS_MAX + 1))
+    too_many = last(await env.send(ADMIN_ID, many))
+    assert too_many.text.startswith(texts.event_too_many(QUESTIONS_MAX))
+    assert "ประชาชนอาจถาม" in too_many.text  # the same step again
     # Typed phrasings, one a line: blank lines and repeats dropped.
     ask_contact = last(await env.send(ADMIN_ID, "ขอทุนตั้งตัว\nทุนคนรุ่นใหม่\n\nทุนคนรุ่นใหม่"))
     assert ask_contact.text.startswith("ติดต่อใคร")
