@@ -316,8 +316,14 @@ async def _prompt(
     return [], None  # the preview is sent by _preview
 
 
-async def _go(message: Message, context: Context, user_id: int, flow_data: dict[str, Any],
-              step: NewEventStep, error: str | None = None) -> None:  # fmt: skip
+async def _go(
+    message: Message,
+    context: Context,
+    user_id: int,
+    flow_data: dict[str, Any],
+    step: NewEventStep,
+    error: str | None = None,
+) -> None:
     """Move the wizard to `step` and ask it (after `error`, when a typed value was refused)."""
     if step is NewEventStep.PREVIEW:
         flow_data.pop("redo", None)
@@ -412,7 +418,7 @@ async def events_redo_button(update: Update, context: Context, tap: Tap[NewEvent
     await _go(tap.message, context, tap.user.id, flow.data, FIRST_STEP[tap.args.field])
 
 
-# The steps each choice answers, and what it sets.
+# The step each choice answers (a button of an older message asks the current step again).
 _CHOICE_STEP: dict[str, NewEventStep] = {
     "ok": NewEventStep.WHEN_OK,
     "re": NewEventStep.WHEN_OK,

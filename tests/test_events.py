@@ -345,6 +345,11 @@ async def test_a_programme_without_a_date_and_a_field_redone_from_the_preview(
     resident = 762001
     env.server.user(resident)
     assert last(await env.send(resident, "ขอทุนตั้งตัว")).text.startswith("ทุนตั้งตัวคนรุ่นใหม่")
+    # /myevents: the upcoming event first, then the programme without a date.
+    await create(env)
+    listing = last(await env.send(ADMIN_ID, "/myevents"))
+    assert listing.text.index(f"1. {TITLE}") < listing.text.index("2. ทุนตั้งตัวคนรุ่นใหม่")
+    assert listing.button_texts()[1] == "2. ทุนตั้งตัวคนรุ่นใหม่"
     # Entries from data/kb are edited in the files.
     forged = last(await env.press(ADMIN_ID, published, "a:ep:forum", force=True))
     assert forged.text == texts.EVENT_FROM_FILES
