@@ -355,6 +355,17 @@ async def test_a_programme_without_a_date_and_a_field_redone_from_the_preview(
     assert forged.text == texts.EVENT_FROM_FILES
 
 
+async def test_the_wizard_survives_a_restart(tmp_path: Path, signup_kb: Knowledge) -> None:
+    """Its place is in SQLite (flows): after a restart the organiser goes on where they were."""
+    async with start_bot(tmp_path, signup_kb) as env:
+        kinds = last(await env.send(ADMIN_ID, "/newevent"))
+        await env.press(ADMIN_ID, kinds, kinds.find_button("กิจกรรม"))
+        last(await env.send(ADMIN_ID, "ปลูกผักสวนครัว"))
+    async with start_bot(tmp_path, signup_kb) as env:
+        read_back = last(await env.send(ADMIN_ID, f"5 ม.ค. {next_year()} 9.00"))
+        assert "มกราคม" in read_back.text and "ถูกต้องไหม" in read_back.text
+
+
 FORGED = (
     "a:ek:event", "a:ew:pub", "a:ew:drop", "a:eo:2", "a:er:title", "a:el", "a:et:y",
     "a:ep:{id}", "a:ev:{id}", "a:ee:{id}:title", "a:ea:{id}:hide", "a:ea:{id}:cancel",
