@@ -43,6 +43,7 @@ class Rule:
 RowId = Annotated[int, Rule(r"[1-9][0-9]{0,17}", int)]  # 18 digits always fit SQLite
 Page = Annotated[int, Rule(r"[0-9]{1,4}", int)]
 Count = Annotated[int, Rule(r"[0-9]{1,2}", int)]
+Offset = Annotated[int, Rule(r"[0-9]{1,6}", int)]  # a place in a knowledge-base answer
 EntryId = Annotated[str, Rule(ID_RE.pattern)]  # the knowledge base's own rule for entry ids
 ListKey = Literal["ev", "pg", "ac"]
 # Where "back" leads from an entry's details: a list and its page, such as "ev0".
@@ -175,9 +176,11 @@ class Details(Action, code="d"):
 
 @dataclass(frozen=True)
 class ReadMore(Action, code="rm"):
-    """The "📖 อ่านต่อ" button under an entry's details cut short: the rest of its answer."""
+    """The "📖 อ่านต่อ" button under an entry's details cut short: its answer from `at` (a
+    character offset), as much as fits a screen."""
 
     entry: EntryId
+    at: Offset
 
 
 # ------------------------------------------------------------------ questions

@@ -20,10 +20,10 @@ from handlers.common import (
     entry_keyboard,
     menu_keyboard,
     menu_row,
+    more_of_answer,
     now,
     on_button,
     remember_shown,
-    rest_of_answer,
     send_blocks,
     show,
     truncate,
@@ -183,15 +183,15 @@ async def browse_details_button(update: Update, context: Context, tap: Tap[Detai
 
 @on_button(ReadMore)
 async def browse_read_more_button(update: Update, context: Context, tap: Tap[ReadMore]) -> None:
-    """ "อ่านต่อ" under details cut short: the rest of the answer, as a new message below."""
+    """ "อ่านต่อ" under an answer cut short: the next part of it, as a new message below."""
     entry = context.services.knowledge.kb.get(tap.args.entry)
     if entry is None:
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
         return
-    # The details stay as they are, without the button that has done its work.
+    # The message tapped stays as it is, without the button that has done its work.
     markup = tap.message.reply_markup
     if markup is not None:
-        rows = [
+        kept = [
             row
             for row in markup.inline_keyboard
             if not any(
@@ -199,15 +199,16 @@ async def browse_read_more_button(update: Update, context: Context, tap: Tap[Rea
             )
         ]
         try:
-            await tap.message.edit_reply_markup(InlineKeyboardMarkup(rows))
+            await tap.message.edit_reply_markup(InlineKeyboardMarkup(kept))
         except BadRequest as exc:
-            log.info("read more: details not edited (%s)", exc)
-    signup = (
-        [[SignUp(entry.id).button(texts.BTN_SIGNUP)]] if entry.accepts_signups(now(context)) else []
-    )
-    await send_blocks(
-        tap.message, rest_of_answer(entry, context), InlineKeyboardMarkup([*signup, menu_row()])
-    )
+            log.info("read more: message not edited (%s)", exc)
+    blocks, more = more_of_answer(entry, tap.args.at)
+    rows: list[list[InlineKeyboardButton]] = []
+    if entry.accepts_signups(now(context)):
+        rows.append([SignUp(entry.id).button(texts.BTN_SIGNUP)])
+    if more is not None:
+        rows.append([ReadMore(entry.id, more).button(texts.BTN_READ_MORE)])
+    await send_blocks(tap.message, blocks, InlineKeyboardMarkup([*rows, menu_row()]))
     await remember_shown(update, context, entry_id=entry.id, keep_list=True)
 
 

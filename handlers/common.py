@@ -135,8 +135,9 @@ def entry_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     if entry.accepts_signups(now(context)):
         rows.append([SignUp(entry.id).button(texts.BTN_SIGNUP)])
-    if _details(entry, context, reserve)[1]:
-        rows.append([ReadMore(entry.id).button(texts.BTN_READ_MORE)])
+    more = _details(entry, context, reserve)[1]
+    if more is not None:
+        rows.append([ReadMore(entry.id, more).button(texts.BTN_READ_MORE)])
     if back is not None and re.fullmatch(r"(?:ev|pg|ac)[0-9]{1,4}", back):
         key = cast(ListKey, back[:2])
         rows.append([ListPage(key, int(back[2:])).button(texts.BTN_BACK), *menu_row()])
@@ -173,15 +174,16 @@ def entry_tail(entry: Entry) -> list[str]:
     return tail
 
 
-def _details(entry: Entry, context: Context, reserve: int) -> tuple[str, str]:
+def _details(entry: Entry, context: Context, reserve: int) -> tuple[str, int | None]:
     """The details as HTML in at most SCREEN_LINES phone lines (less `reserve`, for a note
-    added under them), and the rest of the answer they leave out ("" when none)."""
+    added under them), and where in the answer the part they leave out begins (None when
+    the whole answer is shown)."""
     head, tail = entry_head(entry, context), entry_tail(entry)
     used = sum(texts.phone_lines(texts.plain(line)) for line in head + tail) + reserve
-    budget = max(2, min(ANSWER_LINES, SCREEN_LINES - used))
-    shown, rest = preview(entry.answer.strip(), budget)
-    answer = texts.esc(shown) + (texts.READ_MORE_MARK if rest else "")
-    return "\n".join([*head, answer, *tail]), rest
+    answer = entry.answer.strip()
+    at = cut(answer, max(2, min(ANSWER_LINES, SCREEN_LINES - used)))
+    shown = texts.esc(answer[:at].rstrip()) + (texts.READ_MORE_MARK if at < len(answer) else "")
+    return "\n".join([*head, shown, *tail]), at if at < len(answer) else None
 
 
 def entry_blocks(entry: Entry, context: Context, reserve: int = 0) -> list[str]:
@@ -190,13 +192,21 @@ def entry_blocks(entry: Entry, context: Context, reserve: int = 0) -> list[str]:
     return [_details(entry, context, reserve)[0]]
 
 
-def rest_of_answer(entry: Entry, context: Context) -> list[str]:
-    """What "อ่านต่อ" shows: the title, then the answer from where the details cut it."""
-    rest = _details(entry, context, 0)[1] or entry.answer.strip()
-    title = f"<b>{texts.esc(entry.title)}</b>\n"
-    room = texts.TELEGRAM_LIMIT - texts.visible_length(title) - 1
-    first, *more = texts.escaped_blocks(texts.READ_MORE_MARK + rest, room)
-    return [title + first, *more]
+def more_of_answer(entry: Entry, at: int) -> tuple[list[str], int | None]:
+    """What "อ่านต่อ" shows: the title, then the answer from `at`, as much as fits a screen
+    with "…" at both ends; and where the next "อ่านต่อ" goes on (None at the end)."""
+    answer = entry.answer.strip()
+    at = min(max(at, 0), len(answer))
+    while at < len(answer) and answer[at].isspace():
+        at += 1
+    title = f"<b>{texts.esc(entry.title)}</b>"
+    lines = max(2, SCREEN_LINES - texts.phone_lines(entry.title))
+    piece = answer[at:]
+    end = cut(texts.READ_MORE_MARK + piece, lines) - len(texts.READ_MORE_MARK)
+    end = max(end, min(len(piece), 1))  # always a step forward
+    more = end < len(piece)
+    text = texts.READ_MORE_MARK + piece[:end].rstrip() + (texts.READ_MORE_MARK if more else "")
+    return [f"{title}\n{texts.esc(text)}"], at + end if more else None
 
 
 @functools.cache
@@ -220,12 +230,12 @@ def _cut_points(text: str) -> list[int]:
     return points
 
 
-def preview(text: str, max_lines: int) -> tuple[str, str]:
-    """The start of `text` that fits `max_lines` phone lines with "…" after it, cut at the end
-    of a sentence (a line, or a space: Thai ends sentences with a space) when one comes late
-    enough, else between words; and the rest ("" when it all fits)."""
+def cut(text: str, max_lines: int) -> int:
+    """Where to cut `text` so that its start, with "…" after it, fits `max_lines` phone lines:
+    at the end of a sentence (a line, or a space: Thai ends sentences with a space) when one
+    comes late enough, else between words; len(text) when it all fits."""
     if texts.phone_lines(text) <= max_lines:
-        return text, ""
+        return len(text)
 
     def fits(at: int) -> bool:
         return texts.phone_lines(text[:at].rstrip() + texts.READ_MORE_MARK) <= max_lines
@@ -243,12 +253,12 @@ def preview(text: str, max_lines: int) -> tuple[str, str]:
             hi = mid
     fitting = points[:lo]
     if not fitting:
-        return "", text
+        return 0
     best = fitting[-1]
     sentence = [at for at in fitting if text[at].isspace() or text[at - 1].isspace()]
     if sentence and sentence[-1] >= best * 2 // 3:
         best = sentence[-1]
-    return text[:best].rstrip(), text[best:].strip()
+    return best
 
 
 async def answer_question(update: Update, context: Context) -> None:

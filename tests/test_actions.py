@@ -31,6 +31,7 @@ SAMPLES: dict[str, list[Any]] = {
     _rule(actions.RowId).regex: [1, 10**18 - 1],
     _rule(actions.Page).regex: [0, 9999],
     _rule(actions.Count).regex: [1, 99],
+    _rule(actions.Offset).regex: [0, 999_999],
     _rule(actions.EntryId).regex: ["a", "a-" + "9" * 38],
     _rule(actions.ListPlace).regex: ["ev0", "ac9999"],
     _rule(actions.EntryOrAll).regex: ["*", "z" * 40],

@@ -184,12 +184,10 @@ async def test_html_like_text_in_a_question_is_escaped(bot_env: BotEnv) -> None:
     assert reply.text  # no "can't parse entities": the fixture asserts no call was refused
 
 
-async def test_long_answer_is_cut_short_and_read_more_sends_the_rest_split_cleanly(
-    tmp_path: Path,
-) -> None:
+async def test_a_long_answer_is_read_a_screen_at_a_time(tmp_path: Path) -> None:
     paragraph = "แปลงผักปลอดสารพิษขนาด 6x12 เมตร <ใจกลางเมือง> & ตลาดจอมพล\n"
     kb_file = tmp_path / "kb.yaml"
-    body = "".join(f"      {i}. {paragraph}" for i in range(150))
+    body = "".join(f"      {i}. {paragraph}" for i in range(30))
     kb_file.write_text(
         "entries:\n  - id: long\n    kind: faq\n    title: ข้อมูลยาวมาก\n"
         "    questions: [ข้อมูลยาวมาก]\n    answer: |\n" + body,
@@ -198,24 +196,27 @@ async def test_long_answer_is_cut_short_and_read_more_sends_the_rest_split_clean
     knowledge = Knowledge.load(kb_file, ROOT / "data" / "lexicon.yaml", BANGKOK)
     async with start_bot(tmp_path, knowledge) as env:
         env.server.user(RESIDENT)
-        details = await env.say(RESIDENT, "ข้อมูลยาวมาก")
-        assert details.text.startswith("ข้อมูลยาวมาก\n0. แปลงผัก")
-        assert texts.phone_lines(details.text) <= 12 and details.text.endswith("…")
-        assert details.button_texts() == [texts.BTN_READ_MORE, texts.BTN_MENU]
-        await env.press(RESIDENT, details, details.find_button("อ่านต่อ"))
-        # The rest comes as new messages, the menu under the last (paced: several messages).
-        await env.server.wait_for_message(RESIDENT, timeout=30, predicate=lambda m: bool(m.buttons))
-        assert details.button_texts() == [texts.BTN_MENU]  # the spent button is gone
-        parts = env.server.messages(RESIDENT)[1:]
-        assert len(parts) >= 2 and parts[0].text.startswith("ข้อมูลยาวมาก\n…")
-        assert all(len(p.text) <= 4096 for p in parts)
-        assert all(p.buttons == [] for p in parts[:-1]) and parts[-1].buttons  # menu under the last
-        shown = details.text.removeprefix("ข้อมูลยาวมาก\n").removesuffix("…")
-        rest = "\n".join(p.text for p in parts).removeprefix("ข้อมูลยาวมาก\n…")
-        lines = (shown + "\n" + rest).splitlines()
-        numbered = [ln for ln in lines if re.match(r"^\d+\. ", ln)]
-        assert [int(ln.split(".")[0]) for ln in numbered] == list(range(150))
-        assert all(ln.endswith("<ใจกลางเมือง> & ตลาดจอมพล") for ln in numbered)
+        screen = await env.say(RESIDENT, "ข้อมูลยาวมาก")
+        assert screen.text.startswith("ข้อมูลยาวมาก\n0. แปลงผัก") and screen.text.endswith("…")
+        assert screen.button_texts() == [texts.BTN_READ_MORE, texts.BTN_MENU]
+        screens = [screen]
+        while texts.BTN_READ_MORE in screen.button_texts():
+            await env.server.press(RESIDENT, screen.message_id, screen.find_button("อ่านต่อ"))
+            screen = await env.server.wait_for_message(RESIDENT, timeout=10)
+            await env.server.wait_idle(quiet=0.2)  # the spent button's removal too
+            assert texts.BTN_READ_MORE not in screens[-1].button_texts()  # spent: gone
+            assert screen.text.startswith("ข้อมูลยาวมาก\n…")
+            screens.append(screen)
+        assert 3 <= len(screens) <= 8 and screen.button_texts() == [texts.BTN_MENU]
+        assert all(texts.phone_lines(s.text) <= 12 for s in screens)
+        # Nothing lost and nothing twice: the pieces put together are the answer.
+        pieces = "".join(s.text.split("\n", 1)[1].strip("…") for s in screens)
+        assert "".join(pieces.split()) == "".join(body.replace(" ", "").split())
+        # Cut where a space is (Thai ends a sentence with one), never inside a word.
+        words = set(paragraph.split())
+        for s in screens[:-1]:
+            last = s.text.rstrip("…").split()[-1]
+            assert last in words or re.fullmatch(r"\d+\.", last), last
 
 
 @pytest.mark.parametrize(
