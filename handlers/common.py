@@ -560,6 +560,9 @@ def truncate(label: str, limit: int = 34) -> str:
         if texts.cells(kept + word) + 1 > limit:
             break
         kept += word
+    if kept.count("(") > kept.count(")") and kept.rindex("(") > 0:
+        # A bracket opened and not closed reads as cut: leave the aside out whole.
+        kept = kept[: kept.rindex("(")]
     kept = kept.rstrip(" ([{-–—,:;·/")
     if not kept:
         # One word longer than the button: cut between letters, never before a mark that
@@ -579,17 +582,26 @@ def entry_gate(context: Context, entry_id: str) -> tuple[Entry | None, str | Non
     entry = context.services.knowledge.kb.get(entry_id)
     if entry is None:
         return None, texts.SIGNUP_UNKNOWN
-    if entry.accepts_signups(now(context)):
+    moment = now(context)
+    if entry.accepts_signups(moment):
         return entry, None
-    return None, texts.SIGNUP_CLOSED if not entry.signup else texts.SIGNUP_PAST
+    if not entry.signup:
+        return None, texts.SIGNUP_CLOSED
+    if entry.closed and (entry.starts is None or entry.starts > moment):
+        return None, texts.SIGNUP_STOPPED
+    return None, texts.SIGNUP_PAST
 
 
 def capacity_of(context: Context) -> CapacityOf:
-    """Seats on offer per entry id, for promotions: none for entries gone, closed or past."""
+    """Seats on offer per entry id, for promotions: none for entries gone, without sign-up
+    or past. Sign-ups closed by the organisers still promote: closing stops new sign-ups,
+    not the waiting list."""
 
     def capacity(entry_id: str) -> int | None:
-        entry, problem = entry_gate(context, entry_id)
-        if entry is None or problem is not None:
+        entry = context.services.knowledge.kb.get(entry_id)
+        if entry is None or not entry.signup:
+            return 0
+        if entry.starts is not None and entry.starts <= now(context):
             return 0
         return entry.capacity
 

@@ -201,7 +201,7 @@ async def test_an_organiser_creates_an_event_and_runs_it_from_telegram(env: BotE
     assert answer.text.startswith(TITLE) and texts.BTN_SIGNUP not in answer.button_texts()
     env.server.user(760005)
     refusal = last(await env.send(760005, f"/start signup_{entry_id}"))
-    assert "พ.ร.บ." not in refusal.text and refusal.text.startswith("ขออภัยค่ะ")
+    assert refusal.text == texts.SIGNUP_STOPPED
     assert len(await rows(env, entry_id)) == 3
 
     # /myevents lists it with its state.
