@@ -496,13 +496,17 @@ async def _publish(update: Update, context: Context, flow: Flow) -> None:
     taken = frozenset(e.id for e in services.files.kb)
     try:
         try:
-            change = await services.r.entries.create(_fields(data), user, _now(context), taken)
+            await services.r.entries.create(_fields(data), user, _now(context), taken)
         except EntryRefused as exc:
             if exc.reason is not Refusal.EXISTS:
                 raise
-            data.pop("id")  # a clash of the random part: another id, once
-            _preview_entry(context, data)
-            change = await services.r.entries.create(_fields(data), user, _now(context), taken)
+            made = await services.r.entries.get(data["id"])
+            # Published already by this wizard (a crash came before the flow ended, and the
+            # organiser tapped publish again): not a second entry.
+            if made is None or made.created_by != user or made.entry.title != data.get("title"):
+                data.pop("id")  # a clash of the random part: another id, once
+                _preview_entry(context, data)
+                await services.r.entries.create(_fields(data), user, _now(context), taken)
     except EntryRefused as exc:
         if exc.reason is Refusal.PAST:
             data["redo"] = True
@@ -512,7 +516,7 @@ async def _publish(update: Update, context: Context, flow: Flow) -> None:
         return
     await services.r.flows.end(user)
     await services.rebuild()
-    entry_id = change.entry_id
+    entry_id = data["id"]
     rows = [
         [Announce(entry_id).button(texts.BTN_EVENT_ANNOUNCE)],
         [EventView(entry_id).button(texts.BTN_EVENT_VIEW)],

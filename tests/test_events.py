@@ -6,10 +6,13 @@ Everyone else is refused every step, forged buttons included."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import texts
+from bot.flows import Flow, NewEventStep
+from bot.services import Services
 from bot.store import Store
 from fakebot import SentMessage
 from handlers.actions import EventPanel
@@ -53,9 +56,13 @@ async def change_notices(env: BotEnv, user: int) -> list[SentMessage]:
 
 
 async def create(
-    env: BotEnv, capacity: str | None = "2", contact: str = "ไม่ใส่"
+    env: BotEnv,
+    capacity: str | None = "2",
+    contact: str = "ไม่ใส่",
+    before_publish: Callable[[SentMessage], Awaitable[None]] | None = None,
 ) -> tuple[str, SentMessage]:
-    """/newevent through to publishing; returns the new entry's id and the published message."""
+    """/newevent through to publishing; returns the new entry's id and the published message.
+    `before_publish` is given the preview first."""
     kinds = last(await env.send(ADMIN_ID, "/newevent"))
     assert kinds.text.startswith("🆕 สร้างกิจกรรมใหม่")
     ask_title = last(await env.press(ADMIN_ID, kinds, kinds.find_button("งาน/เสวนา")))
@@ -103,6 +110,8 @@ async def create(
         texts.BTN_EVENT_REDO,
         texts.BTN_EVENT_DROP,
     ]
+    if before_publish is not None:
+        await before_publish(preview)
     published = last(
         await env.press(ADMIN_ID, preview, preview.find_button("เผยแพร่"), until="เผยแพร่แล้ว")
     )
@@ -228,6 +237,31 @@ async def test_an_organiser_creates_an_event_and_runs_it_from_telegram(env: BotE
     assert all(f"เจ้าหน้าที่ {ADMIN_ID}" in line for line in lines)
     assert "จำนวนที่นั่ง → 3" in lines[1] and "สถานที่ → หอประชุมอำเภอ" in lines[3]
     assert f"วันเวลาเริ่ม → 13 ธ.ค. {next_year()} 09.00 น." in lines[2]
+
+
+async def test_publish_again_after_a_crash_makes_no_second_entry(env: BotEnv) -> None:
+    """A crash after the entry was stored but before the wizard ended leaves the preview's
+    publish button live: tapping it again publishes the same entry, not a copy."""
+    flows = Services.of(env.app).r.flows
+    kept: list[Flow] = []
+
+    async def keep(preview: SentMessage) -> None:
+        flow = await flows.current(ADMIN_ID)
+        assert flow is not None and flow.step is NewEventStep.PREVIEW
+        kept.append(flow)
+
+    entry_id, _ = await create(env, before_publish=keep)
+    (flow,) = kept
+    await flows.save(ADMIN_ID, flow.kind, flow.step, flow.data)  # as if it never ended
+    preview = next(
+        m for m in env.server.messages(ADMIN_ID) if texts.BTN_EVENT_PUBLISH in m.button_texts()
+    )
+    published = last(
+        await env.press(ADMIN_ID, preview, preview.find_button("เผยแพร่"), until="เผยแพร่แล้ว")
+    )
+    assert published.text.startswith(f"✅ เผยแพร่แล้ว: {TITLE}")
+    assert await count(env, "SELECT COUNT(*) FROM entries") == 1
+    assert EventPanel.parse(published.find_button(texts.BTN_EVENT_PANEL)) == EventPanel(entry_id)
 
 
 async def test_answered_among_the_shipped_entries_at_once(bot_env: BotEnv) -> None:
