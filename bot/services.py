@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot import texts
 from bot.broadcasts import Broadcasts, Delivery
 from bot.chat_context import ChatContexts
+from bot.checkins import Checkins
 from bot.config import Settings
 from bot.entries import Entries
 from bot.flows import Flows
@@ -65,6 +66,7 @@ class Repos:
     chat_context: ChatContexts  # what each resident was just shown (follow-ups)
     entries: Entries  # entries organisers made in Telegram, and their history
     entry_notices: EntryNotices  # changes owed to the residents signed up
+    checkins: Checkins  # check-in codes and who came
 
     @classmethod
     async def open(cls, path: str | Path, tz: tzinfo) -> Repos:
@@ -73,7 +75,7 @@ class Repos:
             store, Residents(store), Questions(store), People(store), Signups(store),
             Outbox(store), Flows(store), Subscriptions(store), Broadcasts(store),
             Reminders(store), Learned(store), Handoffs(store), ChatContexts(store),
-            Entries(store, tz), EntryNotices(store),
+            Entries(store, tz), EntryNotices(store), Checkins(store),
         )  # fmt: skip
 
 

@@ -12,7 +12,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
-from bot.checkins import Checkins
 from bot.export import signup_rows, to_csv, to_xlsx
 from handlers.actions import (
     Action,
@@ -87,7 +86,7 @@ async def admin_stats_command(update: Update, context: Context) -> None:
         key=lambda e: e.starts or now,
         reverse=True,
     )
-    counts = await Checkins(services.db).attendance(e.id for e in started)
+    counts = await services.r.checkins.attendance(e.id for e in started)
     attended = [(e, counts[e.id]) for e in started if e.id in counts][:STATS_ATTENDED]
     if attended:
         lines.append(texts.STATS_ATTENDANCE_TITLE)

@@ -59,7 +59,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,61}")
 
 
 def _checkins(context: Context) -> Checkins:
-    return Checkins(context.services.db)
+    return context.services.r.checkins
 
 
 def _now(context: Context) -> datetime:
