@@ -206,6 +206,11 @@ def test_a_long_label_is_cut_between_words(title: str) -> None:
     assert len(kept) in ends or title[len(kept)] in " ()"
 
 
+def test_a_bracket_left_open_is_left_out() -> None:
+    label = truncate("12. การเรียนรู้ตลอดชีวิต (Lifelong Learning) ขอนแก่น")
+    assert label == "12. การเรียนรู้ตลอดชีวิต…"
+
+
 def test_a_label_that_fits_is_kept_and_marks_take_no_room() -> None:
     assert truncate("แปลงผักปลอดสารพิษ ตลาดจอมพล") == "แปลงผักปลอดสารพิษ ตลาดจอมพล"
     assert texts.cells("ผู้สูงอายุ") == 6  # ู ้ ู take no width of their own
