@@ -296,6 +296,15 @@ async def _serve(settings: Settings, knowledge: Knowledge) -> None:
         await stop.wait()
 
 
+def _moment(text: str) -> datetime:
+    """A date (and time) given on the command line, in the bot's zone unless it says."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-10T08:00: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=Settings().tz)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.chat import chat
 
@@ -305,7 +314,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     )
     examples = _examples(args, settings)
     knowledge = _knowledge(settings, examples)
-    asyncio.run(chat(settings, knowledge, examples=examples))
+    asyncio.run(chat(settings, knowledge, examples=examples, at=args.at))
     return 0
 
 
@@ -372,6 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat with the bot in this terminal: no token, no network")
     p.add_argument("--kb", help="knowledge base file or folder (default BOT_KB_PATH)")
     p.add_argument("--db", help="SQLite file for this chat (default data/chat.sqlite3)")
+    p.add_argument(
+        "--at",
+        metavar="WHEN",
+        type=_moment,
+        help="as if it were then (2026-12-10 or 2026-12-10T08:00, Bangkok time): see what"
+        " residents see on an event's day",
+    )
     p.add_argument(
         "--no-examples",
         action="store_true",

@@ -12,10 +12,12 @@ import asyncio
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.services import Services
 from fakebot import LocalBotApi, SentMessage
 from kb.knowledge import Knowledge
 
@@ -127,9 +129,11 @@ async def chat(
     read_line: Callable[[], str] | None = None,
     out: TextIO | None = None,
     examples: bool = False,
+    at: datetime | None = None,
 ) -> None:
     """Run the bot and play the resident in the terminal; `examples`: the knowledge base
-    holds the invented example events, and the banner says so."""
+    holds the invented example events, and the banner says so; `at`: the bot's clock starts
+    then (lists, sign-ups and reminders as on that day) and runs on."""
     out = out or sys.stdout
     read_line = read_line or sys.stdin.readline
     view = TerminalView(out)
@@ -152,6 +156,9 @@ async def chat(
             pace_chats=False,
         )
         app = build_application(local, knowledge)
+        if at is not None:
+            offset = at - datetime.now(UTC)
+            Services.of(app).clock = lambda: datetime.now(UTC) + offset
         async with running(app, poll_timeout=1):
             print(
                 "แชตกับบอทในเครื่องนี้: พิมพ์ข้อความ หรือพิมพ์ตัวเลขเพื่อกดปุ่ม (:q เพื่อออก)",

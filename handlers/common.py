@@ -63,7 +63,9 @@ async def match(context: Context, text: str) -> MatchResult:
 
 
 def now(context: Context) -> datetime:
-    return datetime.now(context.services.settings.tz)
+    """The bot's clock in its zone: what is upcoming, open or past is judged by it (tests
+    and `chat --at` move it)."""
+    return context.services.clock().astimezone(context.services.settings.tz)
 
 
 def menu_keyboard() -> InlineKeyboardMarkup:

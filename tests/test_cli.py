@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot import texts
@@ -142,11 +143,20 @@ def test_chat_types_a_keyboard_button_by_its_text_and_refuses_a_spent_button(
 
 
 def test_chat_shows_the_example_events_labelled_and_run_leaves_them_out(tmp_path: Path) -> None:
-    done = run_cli("chat", "--db", str(tmp_path / "c.sqlite3"), stdin="/events\n:q\n")
+    # As on a day before the examples (their dates pass; `--at` keeps the test true).
+    day = ["--at", "2026-12-01T10:00"]
+    done = run_cli("chat", *day, "--db", str(tmp_path / "c.sqlite3"), stdin="/events\n:q\n")
     assert done.returncode == 0, done.stderr
     assert EXAMPLES_NOTE in done.stdout  # the banner says they are invented
     titles = re.findall(r"^\s*\d+\. (.+)$", done.stdout, flags=re.M)
     assert titles and all(t.startswith("[ตัวอย่าง] ") for t in titles)
+    # Later on, only what is still to come.
+    dated = [e for e in load_kb(ROOT / "data" / "examples") if e.starts is not None]
+    last_one = max(dated, key=lambda e: e.starts.timestamp() if e.starts else 0.0)
+    assert last_one.starts is not None
+    late = ["--at", (last_one.starts - timedelta(days=2)).isoformat()]
+    done = run_cli("chat", *late, "--db", str(tmp_path / "e.sqlite3"), stdin="/events\n:q\n")
+    assert re.findall(r"^\s*\d+\. (.+)$", done.stdout, flags=re.M) == [last_one.title]
     # Exactly what `run` serves: the real knowledge base has no upcoming event to invent.
     done = run_cli(
         "chat", "--no-examples", "--db", str(tmp_path / "d.sqlite3"), stdin="/events\n:q\n"

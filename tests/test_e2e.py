@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot import texts
 from bot.questions import Questions
+from bot.services import Services
 from bot.store import Store
 from kb.knowledge import Knowledge
 from tests.conftest import BANGKOK, ROOT, BotEnv, start_bot
@@ -48,13 +50,14 @@ async def test_menu_help_and_ask_buttons(bot_env: BotEnv) -> None:
 async def test_events_in_date_order_with_buddhist_era_dates_details_and_back(
     bot_env: BotEnv, knowledge: Knowledge
 ) -> None:
+    # A day before the example events (their dates pass; the bot's clock is its own).
+    day = datetime(2026, 12, 1, 10, 0, tzinfo=BANGKOK)
+    Services.of(bot_env.app).clock = lambda: day
     bot_env.server.user(RESIDENT)
     listing = await bot_env.say(RESIDENT, "/events")
     assert listing.text.startswith("📅 งานที่กำลังจะมา")
     titles = re.findall(r"^\d+\. (.+)$", listing.text, flags=re.M)
-    from datetime import datetime
-
-    upcoming = knowledge.kb.upcoming(datetime.now(BANGKOK))
+    upcoming = knowledge.kb.upcoming(day)
     assert titles == [e.title for e in upcoming[:5]]
     assert "12 ธ.ค. 69 08.30 น." in listing.text  # Buddhist Era, Thai time
 
