@@ -313,6 +313,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         _settings(args), db_path=Path(args.db) if args.db else ROOT / "data" / "chat.sqlite3"
     )
     examples = _examples(args, settings)
+    if examples:
+        settings = replace(settings, examples_path=EXAMPLES)  # /reload keeps them
     knowledge = _knowledge(settings, examples)
     asyncio.run(chat(settings, knowledge, examples=examples, at=args.at))
     return 0

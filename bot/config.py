@@ -44,6 +44,8 @@ class Settings:
     token: str | None = field(default=None, repr=False)  # never printed or logged
     api_base_url: str = DEFAULT_API
     kb_path: Path = ROOT / "data" / "kb"
+    # Invented example events served beside kb_path: `chat` only, never from the environment.
+    examples_path: Path | None = None
     lexicon_path: Path = ROOT / "data" / "lexicon.yaml"
     db_path: Path = ROOT / "data" / "bot.sqlite3"
     admin_ids: frozenset[int] = frozenset()

@@ -134,7 +134,8 @@ class Services:
         tokenizer takes a while); raises KBError, LexiconError or SmallTalkError and keeps
         the current ones if a file is invalid."""
         s = self.settings
-        fresh = await asyncio.to_thread(Knowledge.load, s.kb_path, s.lexicon_path, s.tz)
+        paths = (s.kb_path, s.examples_path) if s.examples_path else s.kb_path
+        fresh = await asyncio.to_thread(Knowledge.load, paths, s.lexicon_path, s.tz)
         talk = await asyncio.to_thread(load_smalltalk, s.smalltalk_path)
         await self.rebuild(fresh)
         self.smalltalk = talk

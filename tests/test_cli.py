@@ -155,7 +155,12 @@ def test_chat_shows_the_example_events_labelled_and_run_leaves_them_out(tmp_path
     last_one = max(dated, key=lambda e: e.starts.timestamp() if e.starts else 0.0)
     assert last_one.starts is not None
     late = ["--at", (last_one.starts - timedelta(days=2)).isoformat()]
-    done = run_cli("chat", *late, "--db", str(tmp_path / "e.sqlite3"), stdin="/events\n:q\n")
+    # An organiser trying /reload there keeps the examples.
+    done = run_cli(
+        "chat", *late, "--db", str(tmp_path / "e.sqlite3"),
+        stdin="/reload\n/events\n:q\n", env={"BOT_ADMIN_IDS": "4711"},
+    )  # fmt: skip
+    assert "โหลดฐานความรู้ใหม่แล้ว" in done.stdout, done.stdout
     assert re.findall(r"^\s*\d+\. (.+)$", done.stdout, flags=re.M) == [last_one.title]
     # Exactly what `run` serves: the real knowledge base has no upcoming event to invent.
     done = run_cli(
