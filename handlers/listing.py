@@ -67,6 +67,9 @@ async def listing_message(update: Update, context: Context) -> None:
     request = read_request(message.text, at)
     if request is None:  # the filter said yes a moment ago; nothing else reads it now
         return
+    # Counted in /stats as a question answered (with the list), like any other question.
+    user = update.effective_user
+    await services.r.questions.log(user.id if user else None, message.text, "answer", None, 1.0)
     kb = services.knowledge.kb
     what = request.window.what if request.window else None
     title = texts.listing_title(what, _tags(request))

@@ -16,7 +16,7 @@ from kb.knowledge import Knowledge
 from kb.listing import read_request
 from kb.loader import KBError, load_kb
 from kb.model import Cost, Kind
-from tests.conftest import BANGKOK, ROOT, BotEnv, start_bot
+from tests.conftest import ADMIN_ID, BANGKOK, ROOT, BotEnv, start_bot
 
 # Thursday 5 December 2030, ten in the morning in Khon Kaen.
 NOW = datetime(2030, 12, 5, 10, 0, tzinfo=BANGKOK)
@@ -313,6 +313,15 @@ async def test_what_is_on_lists_upcoming_soonest_first_with_buttons(env: BotEnv)
     reply = await env.say(RESIDENT, "มีงานอะไรบ้างคะ")
     (consent,) = await env.press(RESIDENT, reply, reply.find_button("สมัคร 2"))
     assert texts.BTN_CONSENT_YES in consent.button_texts()  # the sign-up of entry 2 begins
+
+
+async def test_a_list_request_counts_as_a_question_answered(env: BotEnv) -> None:
+    await env.say(RESIDENT, "มีงานอะไรบ้าง")
+    await env.say(RESIDENT, "สุดสัปดาห์นี้มีงานอะไรบ้าง")
+    report = (await env.send(ADMIN_ID, "/stats"))[-1]
+    assert texts.stats_questions(2, 0) in report.text
+    unanswered = (await env.send(ADMIN_ID, "/unanswered"))[-1]
+    assert "มีงานอะไรบ้าง" not in unanswered.text
 
 
 async def test_this_month(env: BotEnv) -> None:
