@@ -1073,7 +1073,7 @@ def seats_line(taken: int, capacity: int | None, waiting: int) -> str:
 
 BTN_EDIT_FIELDS = {
     "when": "📅 วันเวลา", "place": "📍 สถานที่", "capacity": "👥 จำนวนที่นั่ง",
-    "title": "🏷 ชื่องาน", "answer": "📝 ข้อความ",
+    "title": "🏷 ชื่องาน", "answer": "📝 ข้อความ", "questions": "💬 คำที่คนใช้ถาม",
 }  # fmt: skip
 BTN_EVENT_ACTS = {
     "close": "🔒 ปิดรับสมัคร", "open": "🔓 เปิดรับสมัคร", "hide": "🙈 ซ่อน",
@@ -1085,10 +1085,18 @@ BTN_EVENT_CANCEL_NO = "ไม่ยกเลิก"
 EDIT_ASK = {
     "when": NEW_EVENT_WHEN,
     "place": "สถานที่ใหม่คะ (บรรทัดเดียว)",
-    "capacity": "จำนวนที่นั่งใหม่คะ พิมพ์ตัวเลข",
+    "capacity": "จำนวนที่นั่งใหม่คะ พิมพ์ตัวเลข หรือ “ไม่จำกัด”",
     "title": "ชื่องานใหม่คะ",
     "answer": "ข้อความรายละเอียดใหม่คะ",
+    "questions": "คำถามที่ประชาชนอาจพิมพ์ถาม บรรทัดละหนึ่งคำถามค่ะ (แทนชุดเดิมทั้งหมด)",
 }  # fmt: skip
+
+
+def edit_questions_now(questions: tuple[str, ...]) -> str:
+    """The phrasings an entry has now, before the organiser types the new set."""
+    return "ตอนนี้มี:\n" + "\n".join(f"• {esc(q)}" for q in questions)
+
+
 FIELD_NAMES = {
     "starts": "วันเวลาเริ่ม", "ends": "เวลาเลิก", "location": "สถานที่", "capacity": "จำนวนที่นั่ง",
     "title": "ชื่องาน", "answer": "ข้อความ", "closed": "ปิดรับสมัคร", "signup": "การรับสมัคร",

@@ -409,7 +409,7 @@ WizardChoice = Literal[
 # What can be done again from the preview.
 WizardField = Literal["kind", "title", "when", "place", "signup", "answer", "questions", "contact"]
 # What an organiser may change in a published entry's panel.
-EventField = Literal["when", "place", "capacity", "title", "answer"]
+EventField = Literal["when", "place", "capacity", "title", "answer", "questions"]
 EventAction = Literal["close", "open", "hide", "show", "cancel"]
 
 

@@ -652,7 +652,7 @@ async def _panel(context: Context, made: Made) -> tuple[list[str], InlineKeyboar
         lines.append(f"{texts.WHERE}{texts.esc(entry.location)}")
     rows: list[list[InlineKeyboardButton]] = []
     if made.state is not EntryState.CANCELLED:
-        fields: list[EventField] = ["when", "place", "capacity", "title", "answer"]
+        fields: list[EventField] = ["when", "place", "capacity", "title", "answer", "questions"]
         if not entry.signup:
             fields.remove("capacity")
         buttons = [EventEdit(entry.id, f).button(texts.BTN_EDIT_FIELDS[f]) for f in fields]
@@ -784,6 +784,8 @@ async def events_edit_button(update: Update, context: Context, tap: Tap[EventEdi
         return
     data = {"entry": made.entry.id, "field": tap.args.field}
     await context.services.r.flows.save(tap.user.id, FlowKind.EDIT_EVENT, EditEventStep.VALUE, data)
+    if tap.args.field == "questions":  # the set is replaced: show what it replaces
+        await tap.message.chat.send_message(texts.edit_questions_now(made.entry.questions))
     await tap.message.chat.send_message(texts.EDIT_ASK[tap.args.field])
 
 
@@ -812,9 +814,12 @@ async def _edit_value(message: Message, context: Context, flow: Flow, text: str)
         if field == "place":
             changes = {"location": _line(text, PLACE_LIMIT)}
         elif field == "capacity":
-            changes = {"capacity": _capacity(text)}
+            unlimited = "".join(text.split()) == "ไม่จำกัด"
+            changes = {"capacity": None if unlimited else _capacity(text)}
         elif field == "title":
             changes = {"title": _line(text, TITLE_LIMIT)}
+        elif field == "questions":
+            changes = {"questions": _questions(text)}
         else:
             changes = {"answer": _answer(text)}
     except Invalid as exc:
@@ -859,9 +864,8 @@ async def _apply(
 
 
 def _field(changes: dict[str, Any]) -> str:
-    return {"location": "place", "capacity": "capacity", "title": "title", "answer": "answer"}[
-        next(iter(changes))
-    ]
+    names = {"location": "place", "capacity": "capacity", "title": "title", "answer": "answer"}
+    return names.get(next(iter(changes)), "questions")
 
 
 @on_button(EventWhenOk, guard=admin_only)

@@ -264,6 +264,25 @@ async def test_publish_again_after_a_crash_makes_no_second_entry(env: BotEnv) ->
     assert EventPanel.parse(published.find_button(texts.BTN_EVENT_PANEL)) == EventPanel(entry_id)
 
 
+async def test_phrasings_and_unlimited_seats_are_changed_after_publishing(env: BotEnv) -> None:
+    _, published = await create(env)
+    resident = 760031
+    env.server.user(resident)
+    new = "ของหวานชาววัง"
+    assert not last(await env.send(resident, new)).text.startswith(TITLE)
+    shown = await panel(env, published)
+    button = shown.find_button(texts.BTN_EDIT_FIELDS["questions"])
+    current, _ = await env.press(ADMIN_ID, shown, button, until="บรรทัดละหนึ่งคำถาม")
+    assert f"• {CORE}" in current.text  # what the new set replaces
+    done = last(await env.send(ADMIN_ID, f"{new}\nเรียนทำของหวานชาววังที่ไหน"))
+    assert done.text.startswith("✅ บันทึกแล้ว: คำถาม")
+    assert last(await env.send(resident, new)).text.startswith(TITLE)  # at once
+    # Seats: "ไม่จำกัด" removes the limit.
+    unlimited = await edit(env, published, "capacity", "ไม่ จำกัด")
+    assert unlimited.text.startswith("✅ บันทึกแล้ว: จำนวนที่นั่ง")
+    assert "ที่นั่ง 0 (ไม่จำกัด)" in (await panel(env, published)).text
+
+
 async def test_answered_among_the_shipped_entries_at_once(bot_env: BotEnv) -> None:
     """With the 64 shipped entries and the sentence model: the new entry is found by its
     phrasings and title as soon as it is published."""
