@@ -1157,6 +1157,13 @@ ANNOUNCE_ANSWER_CHARS = 500
 ANNOUNCE_UNKNOWN = "ไม่พบงานนี้ในรายการที่ผู้ใช้เห็นแล้วค่ะ (อาจถูกซ่อนหรือยกเลิก) จึงประกาศไม่ได้"
 ANNOUNCE_PAST = "งานนี้เริ่มไปแล้วค่ะ ไม่ประกาศแล้ว"
 ANNOUNCE_DISCARDED = "ไม่ส่งประกาศนี้ค่ะ ไม่มีใครได้รับ"
+
+
+def broadcast_of(title: str) -> str:
+    """/broadcasts: what an announcement announced."""
+    return f" · 📣 {esc(title)}"
+
+
 ANNOUNCE_NOBODY = "ยังไม่มีผู้รับข่าวเรื่องนี้ค่ะ ไม่ได้ส่งประกาศ"
 
 

@@ -294,6 +294,9 @@ async def broadcast_list_command(update: Update, context: Context) -> None:
         when = b.created_at.astimezone(tz)
         date = f"{texts.thai_date_short(when)} {texts.thai_time(when)}"
         head = f"#{b.id} · {date} · {audience_label(context, b.audience)}"
+        if b.entry_id is not None:  # an announcement: of what
+            entry = context.services.knowledge.kb.get(b.entry_id)
+            head += texts.broadcast_of(truncate(entry.title if entry else b.entry_id, 40))
         c = counts
         lines.append(texts.broadcast_line(head, b.status, c.sent, c.total, c.failed, c.blocked))
         if b.status == "running":

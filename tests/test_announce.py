@@ -111,6 +111,9 @@ async def test_announce_preview_send_and_sign_up_from_the_button(env: BotEnv) ->
         assert env.server.messages(user) == []
     recent = await Services.of(env.app).r.broadcasts.recent()
     assert [(b.entry_id, b.audience) for b, _ in recent] == [(entry_id, "topic:forums")]
+    listed = (await env.send(ADMIN_ID, "/broadcasts"))[-1]
+    assert "· 📣 เวทีเมืองน่าอยู่ &lt;ครั้งที่ 1&gt;" not in listed.text  # escaped, shown plain
+    assert "· 📣 เวทีเมืองน่าอยู่ <ครั้งที่ 1>" in listed.text
 
     for user, outcome in ((501, "✅ สมัครเรียบร้อยแล้ว"), (502, "🕒 รายชื่อสำรอง ลำดับที่ 1")):
         done = await link_sign_up(env, user, link)
