@@ -245,7 +245,6 @@ class Delivery:
         workers: int = 32,
         max_attempts: int = 3,
         progress_every: float = 3.0,
-        backoff: float = 0.5,
     ) -> None:
         self.bot = bot
         self.repo = repo
@@ -254,7 +253,6 @@ class Delivery:
         self.workers = workers
         self.max_attempts = max_attempts
         self.progress_every = progress_every
-        self.backoff = backoff
         self._cancelled = asyncio.Event()
         self._paused = False
 
@@ -304,7 +302,7 @@ class Delivery:
         b = self.broadcast
         markup = signup_markup(self.bot.username, b.entry_id) if b.entry_id else None
         error = ""
-        for attempt in range(1, self.max_attempts + 1):
+        for _ in range(self.max_attempts):  # only Telegram's "retry after" tries again
             try:
                 await send_content(self.bot, user_id, b.kind, b.body, b.file_id, markup)
                 return "sent", None
@@ -315,10 +313,13 @@ class Delivery:
                 await asyncio.sleep(retry_seconds(exc))
             except BadRequest as exc:  # chat not found and the like: trying again won't help
                 return "failed", str(exc)
-            except NetworkError as exc:  # 5xx, timeouts: worth another try
-                error = str(exc)
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+            except NetworkError as exc:
+                # 5xx and timeouts were already retried by the request layer (bot/request.py,
+                # posting methods at most twice more); trying again here would multiply its
+                # tries, and a message Telegram took before the connection dropped would
+                # reach the resident again each time.
+                return "failed", str(exc)
             except TelegramError as exc:
                 return "failed", str(exc)
-        log.info("broadcast %s: giving up on %s after %d attempts", b.id, user_id, attempt)
+        log.info("broadcast %s: giving up on %s after %d waits", b.id, user_id, self.max_attempts)
         return "failed", error

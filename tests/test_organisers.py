@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,8 +78,11 @@ async def seed_subscribers(path: Path, users: list[int]) -> None:
         await store.close()
 
 
-async def compose_broadcast(env: BotEnv, text: str, faults: int = 0) -> None:
-    """The organiser's side: audience, message, preview, confirm."""
+async def compose_broadcast(
+    env: BotEnv, text: str, faults: int = 0, before_send: Callable[[], object] | None = None
+) -> None:
+    """The organiser's side: audience, message, preview, confirm (`before_send` just before
+    the confirming tap)."""
     panel = last(await env.send(ADMIN_ID, "/broadcast"))
     await env.press(ADMIN_ID, panel, panel.find_button("ทุกคนที่รับข่าว"))
     assert panel.text.startswith("✍️ ส่งข้อความประกาศ")
@@ -87,6 +92,8 @@ async def compose_broadcast(env: BotEnv, text: str, faults: int = 0) -> None:
     count = int(question.text.split("· ")[1].split(" คน")[0])
     if faults:  # Telegram answers 502 to the next few messages
         env.server.fail_next("sendMessage", status=502, count=faults)
+    if before_send is not None:
+        before_send()
     # Delivery keeps the bot busy from here on, so wait for the edit itself, not for quiet.
     query_id = await env.server.press(ADMIN_ID, question.message_id, question.find_button("ยืนยันส่ง"))
     await env.server.wait_for_callback_answer(query_id)
@@ -130,6 +137,31 @@ async def test_broadcast_to_520_residents_with_blocked_and_502(
         assert "ส่งแล้ว 500/520" in listing.text and "บล็อก 20" in listing.text
         with capsys.disabled():
             print(f"\nbroadcast: {500 / elapsed:.1f} messages/s (Telegram allows ~30/s)")
+
+
+async def test_a_broadcast_message_lost_after_sending_is_not_multiplied(
+    tmp_path: Path, signup_kb: Knowledge
+) -> None:
+    """Telegram takes a message and the connection drops before the answer, three times: the
+    request layer sent it once and tried twice more (bot/request.py); delivery does not try
+    all that again (it did, and each of its tries could leave another copy)."""
+    resident = 51001
+    await seed_subscribers(tmp_path / "bot.sqlite3", [resident])
+    async with start_bot(tmp_path, signup_kb) as env:
+        env.server.user(resident)
+        announcement = "ประกาศ: ตลาดนัดเรียนรู้เลื่อนเป็นวันอาทิตย์ค่ะ"
+        faults = functools.partial(
+            env.server.inject_faults,
+            drop_rate=1.0, drop_after=1.0, calls=3, methods={"sendMessage"}, seed=3,
+        )  # fmt: skip
+        await compose_broadcast(env, announcement, before_send=faults)
+        summary = await env.server.wait_for_message(
+            ADMIN_ID, timeout=60, predicate=lambda m: m.text.startswith("✅ ประกาศ")
+        )
+        copies = [m for m in env.server.messages(resident) if m.text == announcement]
+        assert len([r for r in env.server.injected_failures if r.method == "sendMessage"]) == 3
+        assert len(copies) == 3  # not a fourth from delivery's own retry
+        assert "ไม่สำเร็จ 1" in summary.text  # as far as the bot can know
 
 
 async def test_stop_a_running_broadcast(tmp_path: Path, signup_kb: Knowledge) -> None:
