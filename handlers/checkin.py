@@ -14,7 +14,6 @@ midnight); the code is never marked without that tap.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from datetime import datetime
@@ -38,15 +37,12 @@ from bot.services import set_admin_commands
 from handlers.actions import CheckinCode, CheckinMark
 from handlers.common import (
     Context,
-    Handler,
     Tap,
-    acknowledge,
     add_buttons,
     after_keyboard,
-    is_private,
     on_button,
+    only_for,
     private_only,
-    refuse_outside_private,
     show,
     truncate,
 )
@@ -72,27 +68,8 @@ def _is_staff(update: Update, context: Context) -> bool:
     return user is not None and context.services.settings.can_check_in(user.id)
 
 
-def staff_only(handler: Handler) -> Handler:
-    """Check-in actions: in a private chat, by organisers or door staff only; anyone else
-    is refused (as admin_only refuses), and it is logged."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: Context) -> None:
-        if not is_private(update):
-            await refuse_outside_private(update, context)
-            return
-        if _is_staff(update, context):
-            await handler(update, context)
-            return
-        user = update.effective_user
-        log.warning("refused %s to user %s (not staff)", handler.__name__, user and user.id)
-        if update.callback_query is not None:
-            await acknowledge(update.callback_query)
-        message = update.effective_message
-        if message is not None:
-            await message.chat.send_message(texts.ADMIN_ONLY)
-
-    return guarded
+# Check-in actions: organisers and door staff (BOT_CHECKIN_IDS) only.
+staff_only = only_for(lambda settings, user: settings.can_check_in(user), "staff")
 
 
 async def set_checkin_commands(bot: Bot, user_id: int) -> None:

@@ -24,11 +24,18 @@ from telegram import (
     User,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts
+from bot.config import Settings
 from bot.phone import display_phone
-from bot.services import BotContext
+from bot.services import BotContext, Services
 from bot.signups import CapacityOf, Notice, NoticeKind, Signup, Status
 from bot.subscriptions import TOPICS
 from handlers import actions
@@ -514,37 +521,63 @@ async def callback_gate(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def admin_only(handler: Handler) -> Handler:
-    """Organiser and staff actions, in a private chat with an organiser only: in a group the
-    bot points to the private chat and posts nothing else; anyone else is refused politely,
-    and it is logged."""
+def only_for(allowed: Callable[[Settings, int], bool], who: str) -> Callable[[Handler], Handler]:
+    """A guard for staff actions: in a private chat, by the users `allowed` lets in only (the
+    settings' role lists); in a group the bot points to the private chat and posts nothing
+    else; anyone else is refused politely, and it is logged (`who`: the role, for the log)."""
 
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: Context) -> None:
-        user = update.effective_user
-        if not is_private(update):
+    def guard(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: Context) -> None:
+            user = update.effective_user
+            if not is_private(update):
+                log.warning(
+                    "refused %s outside a private chat (user %s)",
+                    handler.__name__,
+                    user.id if user else None,
+                )
+                await refuse_outside_private(update, context)
+                return
+            if user is not None and allowed(context.services.settings, user.id):
+                await handler(update, context)
+                return
             log.warning(
-                "refused %s outside a private chat (user %s)",
-                handler.__name__,
-                user.id if user else None,
+                "refused %s to user %s (not %s)", handler.__name__, user.id if user else None, who
             )
-            await refuse_outside_private(update, context)
-            return
-        if user is not None and user.id in context.services.settings.admin_ids:
-            await handler(update, context)
-            return
-        log.warning(
-            "refused %s to user %s (not in BOT_ADMIN_IDS)",
-            handler.__name__,
-            user.id if user else None,
-        )
-        if update.callback_query is not None:
-            await acknowledge(update.callback_query)
-        message = update.effective_message
-        if message is not None:
-            await message.chat.send_message(texts.ADMIN_ONLY)
+            if update.callback_query is not None:
+                await acknowledge(update.callback_query)
+            message = update.effective_message
+            if message is not None:
+                await message.chat.send_message(texts.ADMIN_ONLY)
 
-    return guarded
+        return guarded
+
+    return guard
+
+
+# Organiser and staff actions: organisers (BOT_ADMIN_IDS) only.
+admin_only = only_for(lambda settings, user: user in settings.admin_ids, "in BOT_ADMIN_IDS")
+
+
+def add_organiser_steps(
+    app: Application[Any, Any, Any, Any, Any, Any], callback: Handler, group: int
+) -> None:
+    """Read organisers' typed messages in private chats for a flow's steps (`group`: where
+    among the other flows' readers; a message that is no step goes on to the next group)."""
+    admins = list(Services.of(app).settings.admin_ids)
+    if not admins:
+        return
+    app.add_handler(
+        MessageHandler(
+            filters.User(user_id=admins)
+            & filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL,
+            callback,
+        ),
+        group=group,
+    )
 
 
 def user_id(update: Update) -> int | None:

@@ -23,8 +23,6 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import texts
@@ -38,7 +36,6 @@ from bot.entries import (
     new_id,
 )
 from bot.flows import EditEventStep, Flow, FlowKind, NewEventStep
-from bot.services import Services
 from bot.signups import Status
 from handlers.actions import (
     Announce,
@@ -62,6 +59,7 @@ from handlers.common import (
     Context,
     Tap,
     add_buttons,
+    add_organiser_steps,
     admin_only,
     entry_blocks,
     entry_keyboard,
@@ -951,18 +949,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         events_act_button,
         events_cancel_confirm_button,
     )
-    admins = list(Services.of(app).settings.admin_ids)
-    if admins:
-        # Between the broadcast's composing step (-20) and the inbox reply (-15): an
-        # organiser has one flow at a time, so at most one of them takes the message.
-        app.add_handler(
-            MessageHandler(
-                filters.User(user_id=admins)
-                & filters.ChatType.PRIVATE
-                & filters.UpdateType.MESSAGE
-                & ~filters.COMMAND
-                & ~filters.StatusUpdate.ALL,
-                events_text_message,
-            ),
-            group=-18,
-        )
+    # Between the broadcast's composing step (-20) and the inbox reply (-15): an organiser
+    # has one flow at a time, so at most one of them takes the message.
+    add_organiser_steps(app, events_text_message, group=-18)

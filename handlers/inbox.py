@@ -19,19 +19,17 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import texts
 from bot.flows import FlowKind, StaffReplyStep
 from bot.handoffs import Handoff, HandoffState
-from bot.services import Services
 from handlers.actions import InboxDiscard, InboxReply, StaffAsk
 from handlers.common import (
     Context,
     Tap,
     add_buttons,
+    add_organiser_steps,
     admin_only,
     menu_keyboard,
     menu_row,
@@ -238,19 +236,7 @@ async def inbox_resend_job(context: Context) -> None:
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("inbox", inbox_command))
     add_buttons(app, inbox_leave_button, inbox_reply_button, inbox_discard_button)
-    admins = list(Services.of(app).settings.admin_ids)
-    if admins:
-        # Between the broadcast's composing step (-20) and the sign-up steps (-10): an
-        # organiser has one flow at a time, so at most one of them takes the message.
-        app.add_handler(
-            MessageHandler(
-                filters.User(user_id=admins)
-                & filters.ChatType.PRIVATE
-                & filters.UpdateType.MESSAGE
-                & ~filters.COMMAND
-                & ~filters.StatusUpdate.ALL,
-                inbox_reply_message,
-            ),
-            group=-15,
-        )
+    # Between the events' typed steps (-18) and the sign-up steps (-10): an organiser has
+    # one flow at a time, so at most one of them takes the message.
+    add_organiser_steps(app, inbox_reply_message, group=-15)
     run_at_start_and_every(app, inbox_resend_job, REPLY_INTERVAL)
