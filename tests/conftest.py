@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -141,6 +143,24 @@ async def start_bot(
 async def bot_env(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[BotEnv]:
     async with start_bot(tmp_path, knowledge) as env:
         yield env
+
+
+async def eventually(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait until `condition()` holds (polled); fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+def db_rows(db_path: Path, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows read straight from the SQLite file, as a second reader beside a bot process that
+    may be writing it (or was killed while it did)."""
+    db = sqlite3.connect(db_path)
+    try:
+        return list(db.execute(sql, args).fetchall())
+    finally:
+        db.close()
 
 
 async def spawn_bot(server: LocalBotApi, tmp: Path, **env: str) -> asyncio.subprocess.Process:

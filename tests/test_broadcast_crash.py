@@ -6,26 +6,17 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.residents import Residents
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from fakebot import LocalBotApi, SentMessage
-from tests.conftest import ADMIN_ID, ROOT, spawn_bot
+from tests.conftest import ADMIN_ID, ROOT, eventually, spawn_bot
 
 RESIDENTS = list(range(70001, 70501))
 ANNOUNCEMENT = "ประกาศ: ตลาดนัดผักปลอดสารพิษ วันเสาร์นี้ 08.00 น. ค่ะ"
 IN_FLIGHT = 32  # the delivery's concurrent requests: at most these may arrive twice
-
-
-async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 def received(server: LocalBotApi, user: int) -> int:
@@ -50,14 +41,16 @@ async def test_broadcast_resumes_after_sigkill(tmp_path: Path) -> None:
             await server.send_text(ADMIN_ID, "/broadcast")
             panel: SentMessage = await server.wait_for_message(ADMIN_ID, timeout=60)
             await server.press(ADMIN_ID, panel.message_id, panel.find_button("ทุกคนที่รับข่าว"))
-            await until(lambda: panel.text.startswith("✍️"), 10, "the compose prompt")
+            await eventually(lambda: panel.text.startswith("✍️"), 10, "the compose prompt")
             await server.send_text(ADMIN_ID, ANNOUNCEMENT)
             question = await server.wait_for_message(
                 ADMIN_ID, timeout=10, predicate=lambda m: "ยืนยันส่งไหมคะ" in m.text
             )
             assert "500 คน" in question.text
             await server.press(ADMIN_ID, question.message_id, question.find_button("ยืนยันส่ง"))
-            await until(lambda: sum(received(server, u) for u in RESIDENTS) >= 200, 60, "half-way")
+            await eventually(
+                lambda: sum(received(server, u) for u in RESIDENTS) >= 200, 60, "half-way"
+            )
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
             before = sum(received(server, u) > 0 for u in RESIDENTS)

@@ -13,9 +13,6 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-import sqlite3
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,19 +21,12 @@ from bot.residents import Residents
 from bot.signups import Outbox, Signups
 from bot.store import Store
 from fakebot import LocalBotApi, SentMessage
-from tests.conftest import ADMIN_ID, BANGKOK, SIGNUP_KB, spawn_bot
+from tests.conftest import ADMIN_ID, BANGKOK, SIGNUP_KB, db_rows, eventually, spawn_bot
 
 RESIDENTS = list(range(60001, 60121))  # 120 residents, 100 seats: 20 wait
 STARTS = datetime(2030, 11, 8, 9, 0, tzinfo=BANGKOK)
 MOVED = STARTS + timedelta(days=1, hours=4)
 CHANGE = "📢 เปลี่ยนแปลง: "
-
-
-async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 def told(server: LocalBotApi, user: int) -> list[SentMessage]:
@@ -45,13 +35,9 @@ def told(server: LocalBotApi, user: int) -> list[SentMessage]:
 
 def owed(db_path: Path) -> set[int]:
     """Residents whose notice is still queued."""
-    db = sqlite3.connect(db_path)
-    try:
-        rows = db.execute(
-            "SELECT s.user_id FROM entry_notices n JOIN signups s ON s.id = n.signup_id"
-        ).fetchall()
-    finally:
-        db.close()
+    rows = db_rows(
+        db_path, "SELECT s.user_id FROM entry_notices n JOIN signups s ON s.id = n.signup_id"
+    )
     return {r[0] for r in rows}
 
 
@@ -103,7 +89,7 @@ async def test_a_move_is_told_once_to_everyone_across_a_sigkill(tmp_path: Path) 
         bot = await spawn_bot(server, tmp_path, **env)
         try:
             # The notices queued before the start go out at start-up, at Telegram's pace.
-            await until(lambda: sum(bool(told(server, u)) for u in RESIDENTS) >= 30, 60, "30")
+            await eventually(lambda: sum(bool(told(server, u)) for u in RESIDENTS) >= 30, 60, "30")
             rng = random.Random(16)
             while True:
                 bot.send_signal(signal.SIGSTOP)
@@ -128,8 +114,8 @@ async def test_a_move_is_told_once_to_everyone_across_a_sigkill(tmp_path: Path) 
             print(f"at the kill: {len(before)} told, {len(left)} still queued")
 
             bot = await spawn_bot(server, tmp_path, **env)  # same database
-            await until(lambda: all(told(server, u) for u in RESIDENTS), 60, "everyone told")
-            await until(lambda: not owed(db_path), 30, "the queue to empty")
+            await eventually(lambda: all(told(server, u) for u in RESIDENTS), 60, "everyone told")
+            await eventually(lambda: not owed(db_path), 30, "the queue to empty")
             await server.wait_idle(quiet=1.0, timeout=30)
         finally:
             if bot.returncode is None:

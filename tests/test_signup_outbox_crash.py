@@ -6,45 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.signups import Outbox, Signups
 from bot.store import Store
 from fakebot import LocalBotApi, SentMessage
-from tests.conftest import SIGNUP_KB, spawn_bot
+from tests.conftest import SIGNUP_KB, db_rows, eventually, spawn_bot
 
 RESIDENTS = list(range(40001, 40121))  # 120 residents, 80 seats
 CONFIRMED, WAITLISTED, ALREADY = "✅ สมัครเรียบร้อยแล้ว", "🕒 รายชื่อสำรอง", "ℹ️ คุณสมัครแล้ว"
 OUTCOMES = (CONFIRMED, WAITLISTED, ALREADY)
 
 
-async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 def live_signups(db_path: Path) -> dict[int, str]:
-    db = sqlite3.connect(db_path)
-    try:
-        rows = db.execute(
-            "SELECT user_id, status FROM signups WHERE entry_id = 'forum' AND status != 'cancelled'"
-        ).fetchall()
-    finally:
-        db.close()
-    return dict(rows)
+    return dict(
+        db_rows(
+            db_path,
+            "SELECT user_id, status FROM signups"
+            " WHERE entry_id = 'forum' AND status != 'cancelled'",
+        )
+    )
 
 
 def outbox_size(db_path: Path) -> int:
-    db = sqlite3.connect(db_path)
-    try:
-        return int(db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
-    finally:
-        db.close()
+    return int(db_rows(db_path, "SELECT COUNT(*) FROM outbox")[0][0])
 
 
 def told(server: LocalBotApi, user: int) -> list[SentMessage]:
@@ -81,7 +66,7 @@ async def test_confirmations_in_the_database_are_told_after_a_sigkill(tmp_path: 
                 await server.press(user, offer.message_id, offer.find_button("ยืนยันสมัคร"))
             # Kill it once some answers are out: the rest wait for Telegram's pace, with their
             # seats already taken in the database.
-            await wait_until(
+            await eventually(
                 lambda: sum(o.text.startswith(OUTCOMES) for o in offers) >= 20, 60, "answers"
             )
             bot.send_signal(signal.SIGKILL)
@@ -97,10 +82,10 @@ async def test_confirmations_in_the_database_are_told_after_a_sigkill(tmp_path: 
             )
 
             bot = await spawn_bot(server, tmp_path, **env)  # same database
-            await wait_until(
+            await eventually(
                 lambda: all(told(server, u) for u in in_db), 90, "everyone in the database told"
             )
-            await wait_until(lambda: outbox_size(db_path) == 0, 30, "the outbox to empty")
+            await eventually(lambda: outbox_size(db_path) == 0, 30, "the outbox to empty")
             await server.wait_idle(quiet=1.5, timeout=60)
         finally:
             if bot.returncode is None:
