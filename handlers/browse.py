@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
@@ -16,6 +15,7 @@ from handlers.common import (
     Context,
     Tap,
     add_buttons,
+    drop_spent_button,
     entry_blocks,
     entry_keyboard,
     menu_keyboard,
@@ -188,20 +188,7 @@ async def browse_read_more_button(update: Update, context: Context, tap: Tap[Rea
     if entry is None:
         await show(update, [texts.ENTRY_GONE], menu_keyboard())
         return
-    # The message tapped stays as it is, without the button that has done its work.
-    markup = tap.message.reply_markup
-    if markup is not None:
-        kept = [
-            row
-            for row in markup.inline_keyboard
-            if not any(
-                ReadMore.parse(b.callback_data) for b in row if isinstance(b.callback_data, str)
-            )
-        ]
-        try:
-            await tap.message.edit_reply_markup(InlineKeyboardMarkup(kept))
-        except BadRequest as exc:
-            log.info("read more: message not edited (%s)", exc)
+    await drop_spent_button(tap.message, ReadMore)
     blocks, more = more_of_answer(entry, tap.args.at)
     rows: list[list[InlineKeyboardButton]] = []
     if entry.accepts_signups(now(context)):

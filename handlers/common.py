@@ -443,6 +443,23 @@ def on_button(
     return decorate
 
 
+async def drop_spent_button(message: Message, action: type[actions.Action]) -> None:
+    """Take a button that has done its work ("อ่านต่อ", "ส่งคำถามถึงเจ้าหน้าที่") off the
+    tapped message, which stays on screen with its other buttons."""
+    markup = message.reply_markup
+    if markup is None:
+        return
+    kept = [
+        row
+        for row in markup.inline_keyboard
+        if not any(isinstance(b.callback_data, str) and action.parse(b.callback_data) for b in row)
+    ]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(kept))
+    except BadRequest as exc:  # too old to edit, or already without it
+        log.info("spent %s button not removed: %s", action.__name__, exc)
+
+
 def add_buttons(app: Application[Any, Any, Any, Any, Any, Any], *buttons: ButtonHandler) -> None:
     """Route each button action's taps to its handler."""
     for handler in buttons:

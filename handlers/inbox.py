@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -31,6 +31,7 @@ from handlers.common import (
     add_buttons,
     add_organiser_steps,
     admin_only,
+    drop_spent_button,
     menu_keyboard,
     menu_row,
     on_button,
@@ -65,20 +66,7 @@ async def inbox_leave_button(update: Update, context: Context, tap: Tap[StaffAsk
         await chat.send_message(texts.STAFF_ALREADY)
         return
     # The fallback stays on screen (it carries the contact), without the spent button.
-    markup = tap.message.reply_markup
-    if markup is not None:
-        rows = [
-            row
-            for row in markup.inline_keyboard
-            if not any(
-                isinstance(b.callback_data, str) and StaffAsk.parse(b.callback_data) is not None
-                for b in row
-            )
-        ]
-        try:
-            await tap.message.edit_reply_markup(InlineKeyboardMarkup(rows))
-        except BadRequest as exc:  # too old to edit, or already without it
-            log.info("staff button not removed: %s", exc)
+    await drop_spent_button(tap.message, StaffAsk)
     days = services.settings.question_retention_days
     await chat.send_message(
         texts.staff_left(handoff.text, days), reply_markup=InlineKeyboardMarkup([menu_row()])
